@@ -1,0 +1,19 @@
+package dev.l4mux.config;
+
+import java.time.Duration;
+
+/**
+ * Effective timeouts of a listener or route: the defaults with any per-listener or per-route
+ * override already applied by the parser.
+ */
+public record Timeouts(
+    Duration sniff, Duration proxyHeader, Duration connect, Duration idle, Duration drain) {
+
+  public static final Timeouts DEFAULT =
+      new Timeouts(
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(3),
+          Duration.ofSeconds(10),
+          Duration.ofHours(1),
+          Duration.ofSeconds(30));
+}
