@@ -1,0 +1,140 @@
+package dev.l4mux;
+
+import dev.l4mux.config.ConfigError;
+import dev.l4mux.config.ConfigException;
+import dev.l4mux.config.ConfigFiles;
+import dev.l4mux.config.ConfigParser;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.metrics.MetricsOptions;
+import io.vertx.launcher.application.HookContext;
+import io.vertx.launcher.application.VertxApplication;
+import io.vertx.launcher.application.VertxApplicationHooks;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * l4mux's launcher: the Vert.x 5 application launcher (all its options: {@code -cluster},
+ * {@code --help}, ...) plus what the stock one lacks (CONTRACT section 2):
+ *
+ * <ul>
+ *   <li>{@code -conf FILE} accepts a YAML file (the stock launcher reads JSON only); the file is
+ *       then watched for changes. Inline JSON still works.
+ *   <li>without {@code -conf}: {@code L4MUX_CONFIG}, else {@code conf/l4mux.yaml}.
+ *   <li>{@code validate FILE}: checks a configuration, exit 0 when valid, else 1 with one
+ *       {@code path: message} line per error.
+ * </ul>
+ */
+public final class L4muxLauncher extends VertxApplication {
+
+  private L4muxLauncher(String[] args) {
+    super(args, new Hooks(), true, true);
+  }
+
+  public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+    }
+    if (args.length > 0 && args[0].equals("validate")) {
+      System.exit(validate(args, System.out, System.err));
+    }
+    String[] rewritten;
+    try {
+      rewritten = rewriteConfArgument(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("l4mux: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    int code = new L4muxLauncher(rewritten).launch();
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** {@code validate FILE}: prints one line per error; returns the process exit code. */
+  static int validate(String[] args, PrintStream out, PrintStream err) {
+    if (args.length != 2) {
+      err.println("usage: java -jar l4mux.jar validate FILE.yaml");
+      return 2;
+    }
+    try {
+      ConfigParser.parse(ConfigFiles.read(Path.of(args[1])));
+      out.println(args[1] + ": valid");
+      return 0;
+    } catch (ConfigException e) {
+      for (ConfigError error : e.errors()) {
+        out.println(error.path() + ": " + error.message());
+      }
+      return 1;
+    }
+  }
+
+  /**
+   * Replaces {@code -conf FILE} (any spelling) by inline JSON naming the file, so YAML works and the
+   * file can be watched; adds the default file when no {@code -conf} is given.
+   */
+  static String[] rewriteConfArgument(String[] args) {
+    List<String> out = new ArrayList<>();
+    boolean seen = false;
+    boolean help = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      help |= arg.equals("--help") || arg.equals("-h");
+      String value = null;
+      if ((arg.equals("-conf") || arg.equals("--conf")) && i + 1 < args.length) {
+        value = args[++i];
+      } else if (arg.startsWith("-conf=") || arg.startsWith("--conf=")) {
+        value = arg.substring(arg.indexOf('=') + 1);
+      }
+      if (value == null) {
+        out.add(arg);
+        continue;
+      }
+      seen = true;
+      out.add("-conf");
+      out.add(value.trim().startsWith("{") ? value : pointerTo(Path.of(value)));
+    }
+    if (!seen && !help) {
+      out.add("-conf");
+      out.add(pointerTo(ConfigSource.defaultFile()));
+    }
+    return out.toArray(String[]::new);
+  }
+
+  private static String pointerTo(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("configuration file " + file.toAbsolutePath() + " does not exist");
+    }
+    return new JsonObject().put(ConfigSource.CONFIG_PATH_KEY, file.toAbsolutePath().toString()).encode();
+  }
+
+  /** Vert.x options every node starts with. */
+  public static VertxOptions configure(VertxOptions options) {
+    options.setPreferNativeTransport(true);
+    MetricsOptions metrics = options.getMetricsOptions();
+    if (metrics == null || !metrics.isEnabled()) {
+      // l4mux meters its own data plane; Vert.x's per-socket metrics would tax every read.
+      options.setMetricsOptions(new MicrometerMetricsOptions()
+          .setEnabled(true)
+          .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+          .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+          .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+          .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET));
+    }
+    return options;
+  }
+
+  private static final class Hooks implements VertxApplicationHooks {
+    @Override
+    public void beforeStartingVertx(HookContext context) {
+      configure(context.vertxOptions());
+    }
+  }
+}

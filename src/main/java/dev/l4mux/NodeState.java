@@ -1,0 +1,86 @@
+package dev.l4mux;
+
+import dev.l4mux.observe.L4muxMetrics;
+import dev.l4mux.relay.ConnectionRegistry;
+import dev.l4mux.route.RouteTable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.List;
+
+/**
+ * What one node's verticles share: the active route table (swapped atomically on a config change),
+ * the open-connection registry, metrics, and lifecycle flags. Everything here is thread-safe;
+ * connections themselves stay on their event loop.
+ */
+public final class NodeState {
+
+  private final String nodeName;
+  private final AtomicReference<RouteTable> routeTable = new AtomicReference<>();
+  private final ConnectionRegistry connections = new ConnectionRegistry();
+  private final L4muxMetrics metrics;
+  private final Map<String, List<Integer>> boundPorts = new ConcurrentHashMap<>();
+  private volatile boolean draining;
+  private volatile boolean listenersBound;
+
+  public NodeState(String nodeName, L4muxMetrics metrics) {
+    this.nodeName = nodeName;
+    this.metrics = metrics;
+  }
+
+  public String nodeName() {
+    return nodeName;
+  }
+
+  public RouteTable routeTable() {
+    return routeTable.get();
+  }
+
+  /** Installs a new table; connections already relayed keep the decision they were given. */
+  public void install(RouteTable table) {
+    routeTable.set(table);
+    metrics.configVersion(table.version());
+    metrics.trackBackends(table.backends());
+  }
+
+  public ConnectionRegistry connections() {
+    return connections;
+  }
+
+  public L4muxMetrics metrics() {
+    return metrics;
+  }
+
+  /** The ports a listener actually bound (useful when the config asked for port 0). */
+  public List<Integer> boundPorts(String listener) {
+    return boundPorts.getOrDefault(listener, List.of());
+  }
+
+  public Map<String, List<Integer>> allBoundPorts() {
+    return Map.copyOf(boundPorts);
+  }
+
+  public void boundPorts(String listener, List<Integer> ports) {
+    if (ports.isEmpty()) {
+      boundPorts.remove(listener);
+    } else {
+      boundPorts.put(listener, List.copyOf(ports));
+    }
+  }
+
+  public boolean isDraining() {
+    return draining;
+  }
+
+  public void startDraining() {
+    draining = true;
+  }
+
+  public boolean isReady() {
+    return listenersBound && !draining && routeTable.get() != null;
+  }
+
+  public void listenersBound(boolean bound) {
+    listenersBound = bound;
+  }
+}

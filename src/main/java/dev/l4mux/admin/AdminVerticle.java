@@ -1,0 +1,187 @@
+package dev.l4mux.admin;
+
+import dev.l4mux.NodeState;
+import dev.l4mux.config.AdminConfig;
+import dev.l4mux.relay.ProxiedConnection;
+import dev.l4mux.route.Backend;
+import dev.l4mux.route.RouteTable;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Comparator;
+import java.util.function.Function;
+
+/**
+ * The admin HTTP server (CONTRACT section 4): health, readiness, Prometheus metrics, and the
+ * {@code /api} resources, which need {@code Authorization: Bearer <token>} when a token is set.
+ */
+public final class AdminVerticle extends VerticleBase {
+
+  private final AdminConfig config;
+  private final NodeState state;
+  private final Function<Buffer, Future<JsonObject>> configUpdater;
+  private HttpServer server;
+
+  /**
+   * @param configUpdater applies a YAML or JSON body as the new configuration; fails with a
+   *     {@link dev.l4mux.config.ConfigException} when it is invalid
+   */
+  public AdminVerticle(AdminConfig config, NodeState state, Function<Buffer, Future<JsonObject>> configUpdater) {
+    this.config = config;
+    this.state = state;
+    this.configUpdater = configUpdater;
+  }
+
+  @Override
+  public Future<?> start() {
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.listen().host()).setPort(config.listen().port()));
+    return server.requestHandler(this::handle).listen()
+        .recover(e -> Future.failedFuture(new IllegalStateException(
+            "admin: cannot listen on " + config.listen() + ": " + e.getMessage(), e)));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server.close();
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void handle(HttpServerRequest request) {
+    String path = request.path();
+    HttpMethod method = request.method();
+    try {
+      if (path.equals("/health") && method == HttpMethod.GET) {
+        json(request, 200, new JsonObject().put("status", "UP"));
+      } else if (path.equals("/ready") && method == HttpMethod.GET) {
+        boolean ready = state.isReady();
+        json(request, ready ? 200 : 503,
+            new JsonObject().put("status", ready ? "READY" : state.isDraining() ? "DRAINING" : "STARTING"));
+      } else if (path.equals("/metrics") && method == HttpMethod.GET) {
+        request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(state.metrics().scrape());
+      } else if (path.startsWith("/api/")) {
+        if (!authorized(request)) {
+          request.response().putHeader("WWW-Authenticate", "Bearer realm=\"l4mux\"");
+          json(request, 401, error("missing or wrong bearer token"));
+        } else {
+          api(request, path.substring("/api".length()), method);
+        }
+      } else {
+        json(request, 404, error("no such resource: " + path));
+      }
+    } catch (RuntimeException e) {
+      json(request, 500, error(e.toString()));
+    }
+  }
+
+  private void api(HttpServerRequest request, String path, HttpMethod method) {
+    if (path.equals("/config") && method == HttpMethod.GET) {
+      RouteTable table = state.routeTable();
+      json(request, 200, new JsonObject().put("version", table.version()).put("config", table.config().source()));
+    } else if (path.equals("/config") && method == HttpMethod.PUT) {
+      request.body()
+          .compose(configUpdater)
+          .onSuccess(reply -> json(request, 200, reply))
+          .onFailure(e -> {
+            if (e instanceof dev.l4mux.config.ConfigException invalid) {
+              JsonArray errors = new JsonArray();
+              invalid.errors().forEach(err -> errors.add(new JsonObject().put("path", err.path()).put("message", err.message())));
+              json(request, 400, new JsonObject().put("errors", errors));
+            } else {
+              json(request, 500, error(String.valueOf(e.getMessage())));
+            }
+          });
+    } else if (path.equals("/connections") && method == HttpMethod.GET) {
+      JsonArray list = new JsonArray();
+      state.connections().all().stream()
+          .map(ProxiedConnection::snapshot)
+          .sorted(Comparator.comparingLong(s -> s.id()))
+          .forEach(s -> list.add(s.toJson()));
+      json(request, 200, new JsonObject().put("connections", list));
+    } else if (path.startsWith("/connections/") && method == HttpMethod.DELETE) {
+      long id;
+      try {
+        id = Long.parseLong(path.substring("/connections/".length()));
+      } catch (NumberFormatException e) {
+        json(request, 400, error("connection id must be a number"));
+        return;
+      }
+      state.connections().get(id).ifPresentOrElse(
+          c -> {
+            c.closeFromAnyThread("admin");
+            json(request, 200, new JsonObject().put("closed", id));
+          },
+          () -> json(request, 404, error("no open connection " + id)));
+    } else if (path.equals("/routes") && method == HttpMethod.GET) {
+      json(request, 200, routes());
+    } else if (path.equals("/listeners") && method == HttpMethod.GET) {
+      JsonArray list = new JsonArray();
+      state.routeTable().config().listeners().forEach(l -> list.add(new JsonObject()
+          .put("name", l.name())
+          .put("bind", new JsonArray(l.bind().stream().map(Object::toString).toList()))
+          .put("ports", new JsonArray(state.boundPorts(l.name())))));
+      json(request, 200, new JsonObject().put("listeners", list));
+    } else {
+      json(request, 404, error("no such resource: /api" + path));
+    }
+  }
+
+  private JsonObject routes() {
+    RouteTable table = state.routeTable();
+    JsonArray list = new JsonArray();
+    table.config().routes().forEach(route -> {
+      JsonArray backends = new JsonArray();
+      for (Backend b : table.backends(route.name())) {
+        backends.add(new JsonObject()
+            .put("address", b.address().toString())
+            .put("weight", b.weight())
+            .put("up", b.isUp())
+            .put("activeConnections", b.activeConnections()));
+      }
+      long open = state.connections().all().stream()
+          .filter(c -> route.name().equals(c.snapshot().route())).count();
+      list.add(new JsonObject()
+          .put("name", route.name())
+          .put("listeners", new JsonArray(route.listeners()))
+          .put("balance", route.balance().configName())
+          .put("activeConnections", open)
+          .put("backends", backends));
+    });
+    return new JsonObject().put("version", table.version()).put("routes", list);
+  }
+
+  private boolean authorized(HttpServerRequest request) {
+    String token = config.token();
+    if (token == null || token.isEmpty()) {
+      return true;
+    }
+    String header = request.getHeader("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    // Constant-time comparison: the token is a secret.
+    return MessageDigest.isEqual(
+        header.substring(7).trim().getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonObject error(String message) {
+    return new JsonObject().put("error", message);
+  }
+
+  private static void json(HttpServerRequest request, int status, JsonObject body) {
+    request.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(body.encodePrettily());
+  }
+}

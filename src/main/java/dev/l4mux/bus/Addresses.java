@@ -1,0 +1,16 @@
+package dev.l4mux.bus;
+
+/** Every event-bus address l4mux uses (CONTRACT section 7). */
+public final class Addresses {
+
+  /** Request/reply, local: a listener asks a router to decide on a sniffed connection. */
+  public static final String ROUTE = "l4mux.route";
+
+  /** Publish, cluster-wide: a new configuration version for every node. */
+  public static final String CONFIG_CHANGED = "l4mux.config.changed";
+
+  /** Publish, local: opened/closed facts for metrics, access log and dashboard. */
+  public static final String CONNECTION_EVENTS = "l4mux.connection.events";
+
+  private Addresses() {}
+}

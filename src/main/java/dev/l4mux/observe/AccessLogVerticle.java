@@ -1,0 +1,76 @@
+package dev.l4mux.observe;
+
+import dev.l4mux.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Writes one JSON line per closed connection (CONTRACT section 6) to the logger {@code l4mux.access},
+ * which by default prints the bare line on stdout. Runs as a worker so a slow stdout never blocks an
+ * event loop. Operators can re-route the logger through {@code java.util.logging} configuration.
+ */
+public final class AccessLogVerticle extends VerticleBase {
+
+  public static final String LOGGER_NAME = "l4mux.access";
+  private static final Logger ACCESS = Logger.getLogger(LOGGER_NAME);
+
+  static {
+    if (ACCESS.getHandlers().length == 0 && System.getProperty("java.util.logging.config.file") == null) {
+      ACCESS.setUseParentHandlers(false);
+      ACCESS.addHandler(new StdoutLineHandler());
+    }
+  }
+
+  private MessageConsumer<ConnectionClosed> consumer;
+
+  @Override
+  public Future<?> start() {
+    consumer =
+        vertx.eventBus()
+            .<ConnectionClosed>localConsumer(Addresses.CONNECTION_EVENTS)
+            .handler(message -> {
+              if (ACCESS.isLoggable(Level.INFO)) {
+                ACCESS.info(message.body().toJson().encode());
+              }
+            });
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return consumer.unregister();
+  }
+
+  /** Prints the message alone, one line per record. */
+  private static final class StdoutLineHandler extends Handler {
+    private final PrintStream out =
+        new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+
+    @Override
+    public void publish(LogRecord record) {
+      if (isLoggable(record)) {
+        out.println(record.getMessage());
+        out.flush();
+      }
+    }
+
+    @Override
+    public void flush() {
+      out.flush();
+    }
+
+    @Override
+    public void close() {
+      out.flush();
+    }
+  }
+}

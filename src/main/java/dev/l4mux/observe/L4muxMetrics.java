@@ -1,0 +1,153 @@
+package dev.l4mux.observe;
+
+import dev.l4mux.route.Backend;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * l4mux's metrics (CONTRACT section 5). Meters are looked up once per label set and cached, so the
+ * per-connection cost is a map lookup and the per-buffer cost an adder increment.
+ */
+public final class L4muxMetrics {
+
+  public static final String NONE = "none";
+
+  private static final Duration[] LATENCY_BUCKETS = {
+    Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50),
+    Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5),
+    Duration.ofSeconds(10), Duration.ofSeconds(30)
+  };
+
+  private final MeterRegistry registry;
+  private final PrometheusMeterRegistry vertxRegistry;
+  private final Map<List<String>, AtomicLong> active = new ConcurrentHashMap<>();
+  private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
+  private final Map<List<String>, BackendUp> backendUp = new ConcurrentHashMap<>();
+  private final AtomicLong configVersion = new AtomicLong();
+
+  /**
+   * @param registry where l4mux's meters live
+   * @param vertxRegistry Vert.x's own Prometheus registry to append to scrapes, or null
+   */
+  public L4muxMetrics(MeterRegistry registry, PrometheusMeterRegistry vertxRegistry) {
+    this.registry = registry;
+    this.vertxRegistry = vertxRegistry;
+    Gauge.builder("l4mux.config.version", configVersion, AtomicLong::get)
+        .description("Version of the active configuration")
+        .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Prometheus text exposition of l4mux's meters (and Vert.x's, when enabled). */
+  public String scrape() {
+    String own = registry instanceof PrometheusMeterRegistry prometheus ? prometheus.scrape() : "";
+    return vertxRegistry == null || vertxRegistry == registry ? own : own + vertxRegistry.scrape();
+  }
+
+  /** The gauge cell of {@code l4mux_connections_active} for a label set; callers add and subtract. */
+  public AtomicLong activeConnections(String listener, String route, String protocol) {
+    return active.computeIfAbsent(
+        List.of(listener, route, protocol),
+        k -> {
+          AtomicLong cell = new AtomicLong();
+          Gauge.builder("l4mux.connections.active", cell, AtomicLong::get)
+              .description("Open client connections")
+              .tags("listener", listener, "route", route, "protocol", protocol)
+              .register(registry);
+          return cell;
+        });
+  }
+
+  /** Sum of {@code l4mux_connections_active} over all label sets. */
+  public long activeConnectionsTotal() {
+    return active.values().stream().mapToLong(AtomicLong::get).sum();
+  }
+
+  public void connectionCompleted(String listener, String route, String protocol, String outcome) {
+    counter("l4mux.connections", "Connections by outcome", "listener", listener, "route", route, "protocol", protocol, "outcome", outcome)
+        .increment();
+  }
+
+  public void rejected(String listener, String reason) {
+    counter("l4mux.rejections", "Connections refused, by reason", "listener", listener, "reason", reason).increment();
+  }
+
+  /** The byte counter for one route and direction ({@code upstream} or {@code downstream}). */
+  public Counter bytes(String route, String direction) {
+    return counter("l4mux.bytes", "Bytes relayed", "route", route, "direction", direction);
+  }
+
+  public void sniffed(String listener, String protocol, long nanos) {
+    timer("l4mux.sniff", "Time from accept to a sniff decision", "listener", listener, "protocol", protocol)
+        .record(Duration.ofNanos(nanos));
+  }
+
+  public void backendConnected(String route, long nanos) {
+    timer("l4mux.backend.connect", "Backend connect time", "route", route).record(Duration.ofNanos(nanos));
+  }
+
+  public void configVersion(long version) {
+    configVersion.set(version);
+  }
+
+  /** Exposes {@code l4mux_backend_up} for the backends of a new route table. */
+  public void trackBackends(List<Backend> backends) {
+    for (BackendUp cell : backendUp.values()) {
+      cell.backend = null; // backends of an older table: report down unless re-added below
+    }
+    for (Backend backend : backends) {
+      backendUp
+          .computeIfAbsent(
+              List.of(backend.route(), backend.address().toString()),
+              k -> {
+                BackendUp cell = new BackendUp();
+                Gauge.builder("l4mux.backend.up", cell, BackendUp::value)
+                    .description("1 when the backend is considered up")
+                    .tags("route", k.get(0), "backend", k.get(1))
+                    .register(registry);
+                return cell;
+              })
+          .backend = backend;
+    }
+  }
+
+  private Counter counter(String name, String description, String... tags) {
+    return counters.computeIfAbsent(
+        key(name, tags), k -> Counter.builder(name).description(description).tags(Tags.of(tags)).register(registry));
+  }
+
+  private Timer timer(String name, String description, String... tags) {
+    return timers.computeIfAbsent(
+        key(name, tags),
+        k -> Timer.builder(name).description(description).tags(Tags.of(tags)).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+  }
+
+  private static List<String> key(String name, String... tags) {
+    String[] key = new String[tags.length + 1];
+    key[0] = name;
+    System.arraycopy(tags, 0, key, 1, tags.length);
+    return List.of(key);
+  }
+
+  private static final class BackendUp {
+    volatile Backend backend;
+
+    double value() {
+      Backend b = backend;
+      return b != null && b.isUp() ? 1 : 0;
+    }
+  }
+}

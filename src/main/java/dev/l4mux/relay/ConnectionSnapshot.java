@@ -1,0 +1,44 @@
+package dev.l4mux.relay;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+
+/** An open connection as the admin API shows it (CONTRACT section 4, {@code GET /api/connections}). */
+public record ConnectionSnapshot(
+    long id,
+    String listener,
+    String client,
+    String realClient,
+    String protocol,
+    String sni,
+    List<String> alpn,
+    String host,
+    String route,
+    String backend,
+    long bytesUp,
+    long bytesDown,
+    long ageMs,
+    Instant openedAt,
+    String phase) {
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("id", id)
+        .put("listener", listener)
+        .put("client", client)
+        .put("realClient", realClient)
+        .put("protocol", protocol)
+        .put("sni", sni)
+        .put("alpn", new JsonArray(List.copyOf(alpn)))
+        .put("host", host)
+        .put("route", route)
+        .put("backend", backend)
+        .put("bytesUp", bytesUp)
+        .put("bytesDown", bytesDown)
+        .put("ageMs", ageMs)
+        .put("openedAt", openedAt.toString())
+        .put("phase", phase);
+  }
+}

@@ -1,0 +1,163 @@
+package dev.l4mux.route;
+
+import dev.l4mux.config.Cidr;
+import dev.l4mux.config.L4muxConfig;
+import dev.l4mux.config.ListenerConfig;
+import dev.l4mux.config.Match;
+import dev.l4mux.config.NamePattern;
+import dev.l4mux.config.RouteConfig;
+import dev.l4mux.sniff.Sniffed;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An immutable route table built from one configuration version; swapped whole on change.
+ *
+ * <p>Route choice (CONTRACT section 3): among routes that apply to the listener and whose match
+ * holds, the most specific wins: exact SNI/Host &gt; wildcard &gt; regex &gt; protocol only &gt;
+ * catch-all; ties go to the first in the file. No match: the listener's fallback.
+ */
+public final class RouteTable {
+
+  private final long version;
+  private final L4muxConfig config;
+  private final Map<String, List<CompiledRoute>> routesByListener = new HashMap<>();
+  private final Map<String, CompiledRoute> routesByName = new HashMap<>();
+
+  public RouteTable(long version, L4muxConfig config) {
+    this.version = version;
+    this.config = config;
+    List<RouteConfig> routes = config.routes();
+    for (int i = 0; i < routes.size(); i++) {
+      RouteConfig route = routes.get(i);
+      List<Backend> backends = route.backends().stream().map(b -> new Backend(route.name(), b)).toList();
+      routesByName.put(route.name(), new CompiledRoute(route, i, backends, new Balancer(route.balance(), backends)));
+    }
+    for (ListenerConfig listener : config.listeners()) {
+      List<CompiledRoute> applicable = new ArrayList<>();
+      for (RouteConfig route : routes) {
+        if (route.appliesTo(listener.name())) {
+          applicable.add(routesByName.get(route.name()));
+        }
+      }
+      routesByListener.put(listener.name(), List.copyOf(applicable));
+    }
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public L4muxConfig config() {
+    return config;
+  }
+
+  public Optional<ListenerConfig> listener(String name) {
+    return config.listener(name);
+  }
+
+  /** Every backend of every route, for health and metrics. */
+  public List<Backend> backends() {
+    return routesByName.values().stream().flatMap(r -> r.backends().stream()).toList();
+  }
+
+  public List<Backend> backends(String route) {
+    CompiledRoute compiled = routesByName.get(route);
+    return compiled == null ? List.of() : compiled.backends();
+  }
+
+  /**
+   * True when the routes of this listener can be told apart by sniffed facts. When false the
+   * listener connects at once, so server-first protocols (SMTP, MySQL, FTP) get their greeting.
+   */
+  public boolean needsSniffing(String listener) {
+    List<CompiledRoute> routes = routesByListener.getOrDefault(listener, List.of());
+    return routes.isEmpty() || routes.stream().anyMatch(r -> !r.route().match().needsNoSniffing());
+  }
+
+  /** Decides where a connection goes. Never throws. */
+  public RouteDecision decide(RouteRequest request) {
+    byte[] source = parseSource(request.sourceHost());
+    CompiledRoute best = null;
+    int bestScore = -1;
+    for (CompiledRoute candidate : routesByListener.getOrDefault(request.listener(), List.of())) {
+      int score = specificity(candidate.route().match(), request.facts(), source);
+      if (score > bestScore) { // strictly greater: ties keep the earlier route
+        best = candidate;
+        bestScore = score;
+      }
+    }
+    if (best == null) {
+      best = fallback(request.listener());
+    }
+    if (best == null) {
+      return new RouteDecision.Reject(RouteDecision.NO_ROUTE);
+    }
+    return new RouteDecision.Forward(best.route(), best.balancer().order(request.sourceHost(), request.sourcePort()));
+  }
+
+  private CompiledRoute fallback(String listener) {
+    return config.listener(listener)
+        .filter(l -> !l.rejectsUnmatched())
+        .map(l -> routesByName.get(l.fallback()))
+        .orElse(null);
+  }
+
+  /**
+   * The specificity of a match against the facts, or -1 when it does not hold. Name tier (exact 3,
+   * wildcard 2, regex 1) dominates; then protocol, ALPN and source each add a little.
+   */
+  static int specificity(Match match, Sniffed facts, byte[] source) {
+    if (match.protocol() != null && !match.protocol().equals(facts.protocol())) {
+      return -1;
+    }
+    int nameTier = 0;
+    if (!match.sni().isEmpty()) {
+      int tier = bestTier(match.sni(), facts.sni());
+      if (tier < 0) {
+        return -1;
+      }
+      nameTier = Math.max(nameTier, tier);
+    }
+    if (!match.host().isEmpty()) {
+      int tier = bestTier(match.host(), facts.host());
+      if (tier < 0) {
+        return -1;
+      }
+      nameTier = Math.max(nameTier, tier);
+    }
+    if (!match.alpn().isEmpty() && facts.alpn().stream().noneMatch(match.alpn()::contains)) {
+      return -1;
+    }
+    if (!match.source().isEmpty() && (source == null || match.source().stream().noneMatch(c -> c.contains(source)))) {
+      return -1;
+    }
+    return nameTier * 8
+        + (match.protocol() != null ? 4 : 0)
+        + (match.alpn().isEmpty() ? 0 : 2)
+        + (match.source().isEmpty() ? 0 : 1);
+  }
+
+  private static int bestTier(List<NamePattern> patterns, String name) {
+    int best = -1;
+    for (NamePattern pattern : patterns) {
+      if (pattern.matches(name)) {
+        best = Math.max(best, 3 - pattern.kind().ordinal());
+      }
+    }
+    return best;
+  }
+
+  private static byte[] parseSource(String host) {
+    try {
+      return host == null ? null : Cidr.parseLiteral(host);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private record CompiledRoute(RouteConfig route, int index, List<Backend> backends, Balancer balancer) {}
+}

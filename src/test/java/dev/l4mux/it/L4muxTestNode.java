@@ -1,0 +1,95 @@
+package dev.l4mux.it;
+
+import dev.l4mux.NodeState;
+import dev.l4mux.RootVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One l4mux node running in the test JVM on its own Vert.x instance, from a YAML file it writes
+ * (watched, with a short scan period so reload tests are quick).
+ */
+public final class L4muxTestNode implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final RootVerticle root;
+  private final Path configFile;
+
+  private L4muxTestNode(Vertx vertx, RootVerticle root, Path configFile) {
+    this.vertx = vertx;
+    this.root = root;
+    this.configFile = configFile;
+  }
+
+  /** Starts a node on {@code yaml}; fails (with the config errors) if it does not start. */
+  public static L4muxTestNode start(String yaml) throws Exception {
+    Path dir = Files.createTempDirectory("l4mux-it");
+    Path file = dir.resolve("l4mux.yaml");
+    Files.writeString(file, yaml);
+    Vertx vertx = Vertx.vertx();
+    RootVerticle root = new RootVerticle();
+    JsonObject conf = new JsonObject().put("l4mux.configPath", file.toString()).put("l4mux.scanPeriodMs", 200);
+    try {
+      vertx.deployVerticle(root, new DeploymentOptions().setConfig(conf)).await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close().await(10, TimeUnit.SECONDS);
+      throw e;
+    }
+    return new L4muxTestNode(vertx, root, file);
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public NodeState state() {
+    return root.state();
+  }
+
+  /** The first port a listener bound. */
+  public int port(String listener) {
+    return state().boundPorts(listener).get(0);
+  }
+
+  public int adminPort() {
+    return root.adminPort();
+  }
+
+  public Path configFile() {
+    return configFile;
+  }
+
+  /** Rewrites the watched config file. */
+  public void rewriteConfig(String yaml) throws IOException {
+    Path tmp = configFile.resolveSibling("l4mux.yaml.tmp");
+    Files.writeString(tmp, yaml);
+    Files.move(tmp, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** GET on the admin server; returns status and body. */
+  public HttpResponse<String> admin(String path) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort() + path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Sum of l4mux_connections_active over all label sets, read from /metrics. */
+  public double activeConnectionsMetric() throws IOException, InterruptedException {
+    return MetricsText.sum(admin("/metrics").body(), "l4mux_connections_active");
+  }
+
+  @Override
+  public void close() throws Exception {
+    vertx.close().await(60, TimeUnit.SECONDS);
+  }
+}
