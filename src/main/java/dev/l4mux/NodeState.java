@@ -20,6 +20,8 @@ public final class NodeState {
   private final ConnectionRegistry connections = new ConnectionRegistry();
   private final L4muxMetrics metrics;
   private final Map<String, List<Integer>> boundPorts = new ConcurrentHashMap<>();
+  private final Map<String, Integer> ephemeralPortKeys = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger ephemeralPortCount = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
   private volatile boolean listenersBound;
 
@@ -66,6 +68,14 @@ public final class NodeState {
     } else {
       boundPorts.put(listener, List.copyOf(ports));
     }
+  }
+
+  /**
+   * A negative port standing for "one ephemeral port shared by every instance of this listener
+   * bind" (Vert.x shares a random port among servers listening with the same negative value).
+   */
+  public int ephemeralPortKey(String listener, int bindIndex) {
+    return ephemeralPortKeys.computeIfAbsent(listener + "#" + bindIndex, k -> -ephemeralPortCount.incrementAndGet());
   }
 
   public boolean isDraining() {

@@ -40,20 +40,25 @@ public final class ListenerVerticle extends VerticleBase {
         vertx.createNetClient(
             new NetClientOptions().setTcpNoDelay(true).setTcpKeepAlive(true).setReuseAddress(true));
     List<Future<NetServer>> binds = new ArrayList<>();
-    for (BindAddress bind : config.bind()) {
-      bind.ports().forEach(port -> binds.add(listen(bind.host(), port)));
+    for (int i = 0; i < config.bind().size(); i++) {
+      BindAddress bind = config.bind().get(i);
+      int bindIndex = i;
+      bind.ports().forEach(port -> binds.add(listen(bind.host(), port == 0 ? state.ephemeralPortKey(config.name(), bindIndex) : port)));
     }
     return Future.all(binds)
         .onSuccess(all -> state.boundPorts(config.name(), servers.stream().map(NetServer::actualPort).distinct().toList()));
   }
 
+  /**
+   * @param port a real port, or a negative key standing for an ephemeral port: Vert.x gives every
+   *     server listening with the same negative key the same random port, so all instances of this
+   *     listener share one port while other listeners get their own
+   */
   private Future<NetServer> listen(String host, int port) {
     NetServerOptions options =
         new NetServerOptions()
             .setHost(host)
-            // Port 0 asks for an ephemeral port; Vert.x shares one random port among the instances
-            // of a listener only when asked with a negative port.
-            .setPort(port == 0 ? -1 : port)
+            .setPort(port)
             .setReuseAddress(true)
             .setReusePort(true)
             .setTcpNoDelay(true)

@@ -62,6 +62,7 @@ public final class ProxiedConnection {
   private Buffer prefix = Buffer.buffer();
   private long timerId = -1;
   private boolean sniffTimedOut;
+  private boolean clientEnded;
   private Sniffed facts = Sniffed.unknown();
   private RouteConfig route;
   private Backend backend;
@@ -94,7 +95,8 @@ public final class ProxiedConnection {
     activeCell = state.metrics().activeConnections(listener.name(), L4muxMetrics.NONE, L4muxMetrics.NONE);
     activeCell.incrementAndGet();
     client.exceptionHandler(this::onClientFailure);
-    client.closeHandler(v -> finish("client_closed"));
+    client.endHandler(v -> onClientEnded());
+    client.closeHandler(v -> onClientClosed());
     client.shutdownHandler(v -> onDrain());
     RouteTable table = state.routeTable();
     if (table != null && !table.needsSniffing(listener.name())) {
@@ -117,6 +119,29 @@ public final class ProxiedConnection {
     Sniffed decided = SniffDecision.decide(SnifferCatalogue.all(), prefix, atCap);
     if (decided != null) {
       sniffed(decided);
+    }
+  }
+
+  /** The client finished sending before the relay started (its bytes so far are all in the prefix). */
+  private void onClientEnded() {
+    clientEnded = true;
+    if (phase != Phase.SNIFFING) {
+      return;
+    }
+    if (prefix.length() == 0) {
+      finish("client_closed");
+    } else {
+      sniffed(SniffDecision.decide(SnifferCatalogue.all(), prefix, true));
+    }
+  }
+
+  /**
+   * Vert.x reports the close before paused data is delivered, so a client that sent its bytes and
+   * closed while we were routing or connecting still gets them relayed; the relay then sees the end.
+   */
+  private void onClientClosed() {
+    if (phase == Phase.SNIFFING && prefix.length() == 0) {
+      finish("client_closed");
     }
   }
 
@@ -173,6 +198,7 @@ public final class ProxiedConnection {
       client.write(message);
     }
     client.close();
+    finish(reason);
   }
 
   private void forward(RouteDecision.Forward decision) {
@@ -230,7 +256,7 @@ public final class ProxiedConnection {
             route.keepAlive().effectiveIdle(route.timeouts().idle()), route.halfClose(), this::finish);
     Buffer replay = prefix;
     prefix = null;
-    relay.start(replay);
+    relay.start(replay, clientEnded);
   }
 
   private void onClientFailure(Throwable failure) {

@@ -1,6 +1,7 @@
 package dev.l4mux.relay;
 
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -19,166 +20,72 @@ import java.util.function.Consumer;
  * <p>Backpressure: when the destination's write queue is full the source is paused until the
  * destination drains, so a slow reader stalls the fast writer instead of growing memory.
  *
- * <p>Close: without half-close, the first side to close (or fail) closes the other after its
- * pending writes are flushed; with half-close, a FIN from one side is passed on as a FIN
- * (shutdown of the output) to the other, and the relay ends when both directions are done. A
- * closing socket that cannot flush (its peer stopped reading) is forced shut after
- * {@link #FLUSH_GRACE}, so nothing lingers.
+ * <p>End of stream: a side's end is acted on only once every byte it sent has been handed to the
+ * other side (Vert.x reports a close before paused data is delivered; the end comes after it).
+ * Without half-close, the first side to end closes both, each after flushing what it still has to
+ * write; with half-close, the end is passed on as a FIN (shutdown of the other side's output, RFC
+ * 9293 3.6) and the relay finishes when both directions are done. A socket that cannot flush (its
+ * peer stopped reading) is forced shut after {@link #FLUSH_GRACE}, so nothing lingers.
  */
 final class Relay {
 
   static final Duration FLUSH_GRACE = Duration.ofSeconds(10);
 
   private final Vertx vertx;
-  private final NetSocket client;
-  private final NetSocket backend;
-  private final Counter upstreamBytes;
-  private final Counter downstreamBytes;
+  private final Side client;
+  private final Side backend;
   private final Duration idleTimeout;
   private final boolean halfClose;
   private final Consumer<String> onFinished;
 
-  private long bytesUp;
-  private long bytesDown;
   private long lastActivityNanos = System.nanoTime();
   private long idleTimer = -1;
-  private boolean clientInputDone;
-  private boolean backendInputDone;
   private boolean finished;
 
   Relay(
-      Vertx vertx, NetSocket client, NetSocket backend, Counter upstreamBytes, Counter downstreamBytes,
+      Vertx vertx, NetSocket clientSocket, NetSocket backendSocket, Counter upstreamBytes, Counter downstreamBytes,
       Duration idleTimeout, boolean halfClose, Consumer<String> onFinished) {
     this.vertx = vertx;
-    this.client = client;
-    this.backend = backend;
-    this.upstreamBytes = upstreamBytes;
-    this.downstreamBytes = downstreamBytes;
+    this.client = new Side("client", clientSocket, upstreamBytes);
+    this.backend = new Side("backend", backendSocket, downstreamBytes);
+    this.client.peer = backend;
+    this.backend.peer = client;
     this.idleTimeout = idleTimeout;
     this.halfClose = halfClose;
     this.onFinished = onFinished;
   }
 
-  /** Writes the sniffed prefix to the backend, then relays both ways. */
-  void start(Buffer replay) {
+  /**
+   * Writes the sniffed prefix to the backend, then relays both ways.
+   *
+   * @param clientEnded the client's end was already seen while sniffing
+   */
+  void start(Buffer replay, boolean clientEnded) {
     if (replay != null && replay.length() > 0) {
-      countUp(replay.length());
-      backend.write(replay);
+      client.received(replay);
     }
-    client.handler(buffer -> {
-      countUp(buffer.length());
-      pipe(buffer, client, backend);
-    });
-    backend.handler(buffer -> {
-      countDown(buffer.length());
-      pipe(buffer, backend, client);
-    });
-    client.exceptionHandler(e -> close("client_error"));
-    backend.exceptionHandler(e -> close("backend_error"));
-    client.closeHandler(v -> onClosed(client, backend, "client_closed"));
-    backend.closeHandler(v -> onClosed(backend, client, "backend_closed"));
-    backend.shutdownHandler(v -> {}); // the listener's drain decides when relayed connections end
-    if (halfClose) {
-      enableHalfClosure(client, true);
-      enableHalfClosure(backend, false);
-    }
+    backend.socket.shutdownHandler(v -> {}); // the listener's drain decides when relayed connections end
+    client.start();
+    backend.start();
     armIdleTimer(idleTimeout);
-    client.resume();
+    if (clientEnded) {
+      client.ended();
+    }
   }
 
   long bytesUp() {
-    return bytesUp;
+    return client.bytes;
   }
 
   long bytesDown() {
-    return bytesDown;
-  }
-
-  private void countUp(int n) {
-    bytesUp += n;
-    upstreamBytes.increment(n);
-    lastActivityNanos = System.nanoTime();
-  }
-
-  private void countDown(int n) {
-    bytesDown += n;
-    downstreamBytes.increment(n);
-    lastActivityNanos = System.nanoTime();
-  }
-
-  private static void pipe(Buffer buffer, NetSocket from, NetSocket to) {
-    to.write(buffer);
-    if (to.writeQueueFull()) {
-      from.pause();
-      to.drainHandler(v -> from.resume());
-    }
-  }
-
-  /**
-   * Netty closes a socket when its peer shuts down output unless ALLOW_HALF_CLOSURE is set; with it
-   * set, an input-shutdown event arrives instead, and we forward it as a FIN (RFC 9293 3.6).
-   */
-  private void enableHalfClosure(NetSocket socket, boolean isClient) {
-    if (!(socket instanceof NetSocketInternal internal)) {
-      return;
-    }
-    Channel channel = internal.channelHandlerContext().channel();
-    channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    internal.eventHandler(event -> {
-      if (event instanceof ChannelInputShutdownEvent) {
-        onInputShutdown(isClient);
-      }
-    });
-  }
-
-  private void onInputShutdown(boolean fromClient) {
-    NetSocket to = fromClient ? backend : client;
-    if (fromClient) {
-      clientInputDone = true;
-    } else {
-      backendInputDone = true;
-    }
-    if (clientInputDone && backendInputDone) {
-      close(fromClient ? "client_closed" : "backend_closed");
-      return;
-    }
-    // Shut the output only once everything already written has been flushed: Netty fails
-    // pending writes on shutdownOutput.
-    if (to instanceof NetSocketInternal internal) {
-      internal.writeMessage(io.netty.buffer.Unpooled.EMPTY_BUFFER).onComplete(ignored -> {
-        if (internal.channelHandlerContext().channel() instanceof DuplexChannel duplex && duplex.isActive()) {
-          duplex.shutdownOutput();
-        }
-      });
-    }
-  }
-
-  private void onClosed(NetSocket closed, NetSocket other, String reason) {
-    closeGracefully(other);
-    finish(reason);
+    return backend.bytes;
   }
 
   /** Closes both sides (flushing what each still has to write) and ends the relay. */
   void close(String reason) {
-    closeGracefully(client);
-    closeGracefully(backend);
+    client.closeGracefully();
+    backend.closeGracefully();
     finish(reason);
-  }
-
-  private void closeGracefully(NetSocket socket) {
-    socket.close();
-    if (socket instanceof NetSocketInternal internal) {
-      Channel channel = internal.channelHandlerContext().channel();
-      ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-      if (channel.isActive() && pending != null && pending.totalPendingWriteBytes() > 0) {
-        // A peer that stopped reading would keep the flush (and the socket) forever.
-        vertx.setTimer(FLUSH_GRACE.toMillis(), t -> {
-          if (channel.isOpen()) {
-            channel.close();
-          }
-        });
-      }
-    }
   }
 
   private void finish(String reason) {
@@ -208,5 +115,138 @@ final class Relay {
         armIdleTimer(Duration.ofNanos(limit - idleFor));
       }
     });
+  }
+
+  /** One socket of the relay and the direction of bytes it reads. */
+  private final class Side {
+    final String name;
+    final NetSocket socket;
+    final Counter counter;
+    Side peer;
+    long bytes;
+    boolean paused;
+    boolean ended;
+    boolean closed;
+    boolean finPending;
+
+    Side(String name, NetSocket socket, Counter counter) {
+      this.name = name;
+      this.socket = socket;
+      this.counter = counter;
+    }
+
+    void start() {
+      socket.handler(this::received);
+      socket.endHandler(v -> ended());
+      socket.closeHandler(v -> closed());
+      socket.exceptionHandler(e -> close(name + "_error"));
+      if (halfClose) {
+        enableHalfClosure();
+      }
+      socket.resume();
+    }
+
+    void received(Buffer buffer) {
+      int n = buffer.length();
+      bytes += n;
+      counter.increment(n);
+      lastActivityNanos = System.nanoTime();
+      peer.socket.write(buffer);
+      if (peer.socket.writeQueueFull()) {
+        paused = true;
+        socket.pause();
+        peer.socket.drainHandler(v -> {
+          paused = false;
+          socket.resume();
+          if (finPending && !paused) {
+            finPending = false;
+            inputShutdown();
+          }
+        });
+      }
+    }
+
+    /** Every byte this side sent has been handed to the peer. */
+    void ended() {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      if (halfClose && !peer.closed) {
+        peer.shutdownOutputAfterFlush();
+        if (peer.ended) {
+          close(name + "_closed");
+        }
+      } else {
+        close(name + "_closed");
+      }
+    }
+
+    void closed() {
+      closed = true;
+      if (peer.closed) {
+        finish(name + "_closed");
+      } else if (!ended) {
+        // Closed with data still queued behind backpressure: the end follows once it is relayed.
+        // Should the peer never drain, give up after the grace period.
+        vertx.setTimer(FLUSH_GRACE.toMillis(), t -> {
+          if (!ended) {
+            close(name + "_closed");
+          }
+        });
+      }
+    }
+
+    /**
+     * Netty closes a socket when its peer shuts down output unless ALLOW_HALF_CLOSURE is set; with
+     * it set, an input-shutdown event arrives instead. Data read before it may still be queued
+     * behind backpressure, so the FIN is passed on only when this side is not paused.
+     */
+    void enableHalfClosure() {
+      if (socket instanceof NetSocketInternal internal) {
+        Channel channel = internal.channelHandlerContext().channel();
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        internal.eventHandler(event -> {
+          if (event instanceof ChannelInputShutdownEvent) {
+            if (paused) {
+              finPending = true;
+            } else {
+              inputShutdown();
+            }
+          }
+        });
+      }
+    }
+
+    void inputShutdown() {
+      ended();
+    }
+
+    /** Netty fails pending writes on shutdownOutput, so wait until everything written is flushed. */
+    void shutdownOutputAfterFlush() {
+      if (socket instanceof NetSocketInternal internal) {
+        internal.writeMessage(Unpooled.EMPTY_BUFFER).onComplete(ignored -> {
+          if (internal.channelHandlerContext().channel() instanceof DuplexChannel duplex && duplex.isActive()) {
+            duplex.shutdownOutput();
+          }
+        });
+      }
+    }
+
+    void closeGracefully() {
+      socket.close();
+      if (socket instanceof NetSocketInternal internal) {
+        Channel channel = internal.channelHandlerContext().channel();
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        if (channel.isActive() && pending != null && pending.totalPendingWriteBytes() > 0) {
+          // A peer that stopped reading would keep the flush (and the socket) forever.
+          vertx.setTimer(FLUSH_GRACE.toMillis(), t -> {
+            if (channel.isOpen()) {
+              channel.close();
+            }
+          });
+        }
+      }
+    }
   }
 }

@@ -30,14 +30,15 @@ final class Balancer {
     if (n == 1) {
       return backends;
     }
+    String host = sourceHost == null ? "" : sourceHost; // decide() never throws, even without a source
     int first =
         switch (policy) {
           case FIRST -> 0;
           case ROUND_ROBIN -> weightedSequence[(int) Math.floorMod(next.getAndIncrement(), (long) weightedSequence.length)];
           case RANDOM -> weightedSequence[ThreadLocalRandom.current().nextInt(weightedSequence.length)];
           case LEAST_CONNECTIONS -> leastConnected();
-          case SOURCE_IP -> Math.floorMod(sourceHost.hashCode(), n);
-          case SOURCE_SOCKET -> Math.floorMod(sourceHost.hashCode() * 31 + sourcePort, n);
+          case SOURCE_IP -> Math.floorMod(host.hashCode(), n);
+          case SOURCE_SOCKET -> Math.floorMod(host.hashCode() * 31 + sourcePort, n);
         };
     List<Backend> ordered = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {

@@ -152,8 +152,15 @@ public final class RouteTable {
   }
 
   private static byte[] parseSource(String host) {
+    if (host == null) {
+      return null;
+    }
+    // InetAddress.getHostAddress() (and so Vert.x's hostAddress()) appends "%zone" to scoped
+    // IPv6 addresses such as fe80::1%eth0; the zone is not part of the address a CIDR matches.
+    int zone = host.indexOf('%');
+    String literal = zone < 0 ? host : host.substring(0, zone);
     try {
-      return host == null ? null : Cidr.parseLiteral(host);
+      return Cidr.parseLiteral(literal);
     } catch (IllegalArgumentException e) {
       return null;
     }

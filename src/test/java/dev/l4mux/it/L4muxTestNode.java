@@ -89,7 +89,11 @@ public final class L4muxTestNode implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    vertx.close().await(60, TimeUnit.SECONDS);
+  public void close() {
+    try {
+      vertx.close().await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("node did not stop", e);
+    }
   }
 }

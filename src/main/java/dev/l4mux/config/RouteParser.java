@@ -1,0 +1,251 @@
+package dev.l4mux.config;
+
+import dev.l4mux.config.ConfigReader.Item;
+import dev.l4mux.config.ConfigReader.Section;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Reads one entry of {@code routes} for {@link ConfigParser}: match, backends, balance, the
+ * sections not supported yet (validated all the same), and the route's effective timeouts.
+ */
+final class RouteParser {
+
+  static final List<String> KEYS =
+      List.of(
+          "name",
+          "listeners",
+          "match",
+          "backends",
+          "balance",
+          "tls",
+          "proxyProtocol",
+          "access",
+          "limits",
+          "timeouts",
+          "keepAlive",
+          "halfClose");
+  private static final List<String> MATCH = List.of("protocol", "sni", "alpn", "host", "source");
+  private static final List<String> BACKEND = List.of("address", "weight");
+  private static final List<String> TLS = List.of("mode", "cert", "key", "certs", "acme");
+  private static final List<String> CERT = List.of("cert", "key");
+  private static final List<String> PROXY_SEND = List.of("send");
+  private static final List<String> ACCESS = List.of("allow", "deny");
+  private static final List<String> LIMITS =
+      List.of("maxConnections", "maxConnectionsPerIp", "connectionRatePerIp");
+  private static final List<String> TIMEOUTS =
+      List.of("sniff", "proxyHeader", "connect", "idle", "drain");
+
+  private static final List<String> PROTOCOLS =
+      List.of("tls", "http", "ssh", "quic", "wireguard", "unknown", "any");
+  private static final List<String> BALANCES =
+      Arrays.stream(Balance.values()).map(Balance::configName).toList();
+  private static final List<String> TLS_MODES = List.of("passthrough", "terminate", "reencrypt");
+  private static final List<String> PROXY_VERSIONS = List.of("none", "v1", "v2");
+
+  static final int MAX_WEIGHT = 1000;
+  private static final int MAX_ALPN_BYTES = 255; // RFC 7301 3.1: opaque ProtocolName<1..2^8-1>
+
+  private final ConfigReader r;
+
+  RouteParser(ConfigReader r) {
+    this.r = r;
+  }
+
+  /**
+   * Reads a route whose name the caller already read (null if invalid).
+   *
+   * @param listenerNames valid listener names, or null to skip reference checks
+   * @return the route, or null when anything in it is invalid (errors recorded)
+   */
+  RouteConfig route(Section s, String name, Defaults defaults, Set<String> listenerNames) {
+    List<String> listeners = listeners(s, listenerNames);
+    Match match = s.has("match") ? match(s.section("match", MATCH)) : Match.ANY;
+    List<BackendConfig> backends = backends(s);
+    Balance balance = Balance.ROUND_ROBIN;
+    if (s.has("balance")) {
+      String b = s.choice("balance", BALANCES);
+      balance = b == null ? null : Balance.valueOf(b.toUpperCase(Locale.ROOT));
+    }
+    tls(s.section("tls", TLS));
+    Section pp = s.section("proxyProtocol", PROXY_SEND);
+    if (pp != null) {
+      pp.choice("send", PROXY_VERSIONS);
+    }
+    Section access = s.section("access", ACCESS);
+    if (access != null) {
+      access.values("allow", "a list of CIDRs", "a CIDR", Cidr::parse);
+      access.values("deny", "a list of CIDRs", "a CIDR", Cidr::parse);
+    }
+    limits(s.section("limits", LIMITS));
+    Timeouts timeouts =
+        ConfigParser.timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, defaults.timeouts());
+    KeepAlive keepAlive = ConfigParser.keepAlive(s, defaults.keepAlive());
+    Boolean halfClose = s.has("halfClose") ? s.bool("halfClose") : Boolean.FALSE;
+    if (name == null
+        || listeners == null
+        || match == null
+        || backends == null
+        || balance == null
+        || halfClose == null) {
+      return null;
+    }
+    return new RouteConfig(
+        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose);
+  }
+
+  private List<String> listeners(Section s, Set<String> listenerNames) {
+    if (!s.has("listeners")) {
+      return List.of();
+    }
+    List<Item> items = s.list("listeners", "a list of listener names");
+    if (items == null) {
+      return null;
+    }
+    if (items.isEmpty()) {
+      r.error(s.at("listeners"), "must not be empty (omit it to apply to every listener)");
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    for (Item item : items) {
+      String n = r.string(item.loc(), item.value(), "a listener name");
+      if (n == null) {
+        continue;
+      }
+      if (listenerNames != null && !listenerNames.contains(n)) {
+        r.error(item.loc(), "no listener named '" + n + "'");
+      } else if (out.contains(n)) {
+        r.error(item.loc(), "listener '" + n + "' is listed twice");
+      } else {
+        out.add(n);
+      }
+    }
+    return out.size() == items.size() ? out : null;
+  }
+
+  private Match match(Section s) {
+    if (s == null) {
+      return null;
+    }
+    String protocol = s.has("protocol") ? s.choice("protocol", PROTOCOLS) : "any";
+    List<NamePattern> sni =
+        s.values("sni", "a list of name patterns", "a name pattern", NamePattern::parse);
+    List<String> alpn =
+        s.values("alpn", "a list of ALPN protocol ids", "an ALPN protocol id", RouteParser::alpn);
+    List<NamePattern> host =
+        s.values("host", "a list of name patterns", "a name pattern", NamePattern::parse);
+    List<Cidr> source = s.values("source", "a list of CIDRs", "a CIDR", Cidr::parse);
+    if (protocol == null || sni == null || alpn == null || host == null || source == null) {
+      return null;
+    }
+    return new Match(protocol.equals("any") ? null : protocol, sni, alpn, host, source);
+  }
+
+  private static String alpn(String id) {
+    if (id.getBytes(StandardCharsets.UTF_8).length > MAX_ALPN_BYTES) {
+      throw new IllegalArgumentException("ALPN protocol id longer than 255 bytes");
+    }
+    return id;
+  }
+
+  private List<BackendConfig> backends(Section s) {
+    if (!s.require("backends")) {
+      return null;
+    }
+    List<Item> items = s.list("backends", "a list of backends");
+    if (items == null) {
+      return null;
+    }
+    if (items.isEmpty()) {
+      r.error(s.at("backends"), "must not be empty");
+      return null;
+    }
+    List<BackendConfig> out = new ArrayList<>();
+    for (Item item : items) {
+      Section b = r.section(item.loc(), item.value(), BACKEND);
+      if (b == null) {
+        continue;
+      }
+      HostPort address = null;
+      if (b.require("address")) {
+        address =
+            b.value("address", "an address such as 127.0.0.1:22", RouteParser::backendAddress);
+      }
+      Integer weight = b.has("weight") ? b.integer("weight", 1, MAX_WEIGHT) : Integer.valueOf(1);
+      if (address != null && weight != null) {
+        out.add(new BackendConfig(address, weight));
+      }
+    }
+    return out.size() == items.size() ? out : null;
+  }
+
+  private static HostPort backendAddress(String written) {
+    HostPort a = ConfigValues.hostPort(written);
+    if (ConfigValues.isWildcard(a.host())) {
+      throw new IllegalArgumentException(
+          a.host() + " is not a backend host (it means every local interface)");
+    }
+    return a;
+  }
+
+  /** Validates {@code tls}; every mode but passthrough is in the not-supported table for now. */
+  private void tls(Section s) {
+    if (s == null) {
+      return;
+    }
+    String mode = s.has("mode") ? s.choice("mode", TLS_MODES) : "passthrough";
+    s.string("cert");
+    s.string("key");
+    if (s.has("certs")) {
+      List<Item> items = s.list("certs", "a list of {cert, key} pairs");
+      if (items != null && items.isEmpty()) {
+        r.error(s.at("certs"), "must not be empty");
+      }
+      for (Item item : items == null ? List.<Item>of() : items) {
+        Section pair = r.section(item.loc(), item.value(), CERT);
+        if (pair != null) {
+          for (String key : CERT) {
+            if (pair.require(key)) {
+              pair.string(key);
+            }
+          }
+        }
+      }
+    }
+    if (s.has("acme") && !(s.get("acme") instanceof JsonObject)) {
+      // Its keys are defined with ACME support; until then only its shape is checked.
+      r.error(s.at("acme"), "expected a map, got " + ConfigReader.describe(s.get("acme")));
+    }
+    if (s.has("cert") != s.has("key")) {
+      String missing = s.has("cert") ? "key" : "cert";
+      r.error(s.at(missing), "required with " + (missing.equals("key") ? "cert" : "key"));
+    }
+    if (mode == null) {
+      return;
+    }
+    boolean hasCertificate = s.has("cert") || s.has("key") || s.has("certs") || s.has("acme");
+    if (mode.equals("passthrough")) {
+      for (String key : List.of("cert", "key", "certs", "acme")) {
+        if (s.has(key)) {
+          r.error(s.at(key), "only used with mode terminate or reencrypt");
+        }
+      }
+    } else if (!hasCertificate) {
+      r.error(s.at("mode"), "mode " + mode + " needs cert and key, certs, or acme");
+    }
+  }
+
+  private void limits(Section s) {
+    if (s == null) {
+      return;
+    }
+    s.integer("maxConnections", 1, Integer.MAX_VALUE);
+    s.integer("maxConnectionsPerIp", 1, Integer.MAX_VALUE);
+    s.value("connectionRatePerIp", "a rate such as 50/s", ConfigValues::rate);
+  }
+}
