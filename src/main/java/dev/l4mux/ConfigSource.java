@@ -1,5 +1,7 @@
 package dev.l4mux;
 
+import dev.l4mux.config.ConfigException;
+import dev.l4mux.config.ConfigFiles;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
@@ -8,11 +10,15 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
- * Where the node's configuration comes from: a watched YAML or JSON file (read through vertx-config's
- * file store), or a fixed JSON object given inline on the command line.
+ * Where the node's configuration comes from: a watched YAML or JSON file, or a fixed JSON object
+ * given inline on the command line.
+ *
+ * <p>The file is watched by vertx-config's file store with the {@code raw} format: vertx-config
+ * notices changes and hands over the text, which {@link ConfigFiles} parses exactly as
+ * {@code validate} and {@code PUT /api/config} do (duplicate keys are errors, line and column
+ * reported), so the three can never disagree about what a file means.
  */
 final class ConfigSource {
 
@@ -20,6 +26,7 @@ final class ConfigSource {
   static final String CONFIG_PATH_KEY = "l4mux.configPath";
   /** Key (in the same JSON) of the file scan period in milliseconds; default 1000. */
   static final String SCAN_PERIOD_KEY = "l4mux.scanPeriodMs";
+  private static final String RAW_KEY = "text";
 
   private final Path file;
   private final JsonObject inline;
@@ -64,14 +71,25 @@ final class ConfigSource {
     if (file == null) {
       return Future.succeededFuture(inline.copy());
     }
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    String format = name.endsWith(".json") ? "json" : "yaml";
     ConfigStoreOptions store =
-        new ConfigStoreOptions().setType("file").setFormat(format).setConfig(new JsonObject().put("path", file.toString()));
+        new ConfigStoreOptions()
+            .setType("file")
+            .setFormat("raw")
+            .setConfig(new JsonObject().put("path", file.toString()).put("raw.key", RAW_KEY).put("raw.type", "string"));
     retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions().setScanPeriod(scanPeriodMs).addStore(store));
     retriever.configStream().exceptionHandler(onError);
-    retriever.listen(change -> onChange.handle(change.getNewConfiguration()));
-    return retriever.getConfig();
+    retriever.listen(change -> {
+      try {
+        onChange.handle(parse(change.getNewConfiguration()));
+      } catch (ConfigException e) {
+        onError.handle(e);
+      }
+    });
+    return retriever.getConfig().map(this::parse);
+  }
+
+  private JsonObject parse(JsonObject raw) {
+    return ConfigFiles.parseText(raw.getString(RAW_KEY, ""), file.getFileName().toString());
   }
 
   Future<Void> stop() {

@@ -44,17 +44,50 @@ public final class L4muxLauncher extends VertxApplication {
     if (args.length > 0 && args[0].equals("validate")) {
       System.exit(validate(args, System.out, System.err));
     }
+    if (List.of(args).contains("--help") || List.of(args).contains("-h") || List.of(args).contains("-help")) {
+      System.out.println(HELP_PREAMBLE);
+    }
     String[] rewritten;
     try {
       rewritten = rewriteConfArgument(args);
+      checkConfigFile(rewritten);
     } catch (IllegalArgumentException e) {
       System.err.println("l4mux: " + e.getMessage());
+      System.exit(1);
+      return;
+    } catch (ConfigException e) {
+      System.err.println("l4mux: invalid configuration (" + e.errors().size() + " errors):");
+      e.errors().forEach(error -> System.err.println(error.path() + ": " + error.message()));
       System.exit(1);
       return;
     }
     int code = new L4muxLauncher(rewritten).launch();
     if (code != 0) {
       System.exit(code);
+    }
+  }
+
+  private static final String HELP_PREAMBLE = """
+      l4mux: a layer-4 (TCP) reverse proxy and protocol multiplexer.
+
+        java -jar l4mux.jar                      start with conf/l4mux.yaml (or $L4MUX_CONFIG)
+        java -jar l4mux.jar -conf FILE.yaml      start with FILE (YAML or JSON; watched for changes)
+        java -jar l4mux.jar validate FILE.yaml   check FILE: exit 0 when valid, else 1 with 'path: message' lines
+        java -jar l4mux.jar -cluster             join the cluster configured in cluster/
+
+      Environment: L4MUX_CONFIG, L4MUX_NODE_NAME, L4MUX_ADMIN_LISTEN. SIGTERM/SIGINT drain and exit 0.
+      The Vert.x launcher's own options follow (the main verticle is preset).
+      """;
+
+  /** Fails fast, before Vert.x starts, when the configuration file named by {@code -conf} is invalid. */
+  private static void checkConfigFile(String[] args) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("-conf") && args[i + 1].startsWith("{")) {
+        String path = new JsonObject(args[i + 1]).getString(ConfigSource.CONFIG_PATH_KEY);
+        if (path != null) {
+          ConfigParser.parse(ConfigFiles.read(Path.of(path)));
+        }
+      }
     }
   }
 
@@ -132,9 +165,30 @@ public final class L4muxLauncher extends VertxApplication {
   }
 
   private static final class Hooks implements VertxApplicationHooks {
+    private volatile boolean deployed;
+
+    @Override
+    public void afterVerticleDeployed(HookContext context) {
+      deployed = true;
+    }
+
     @Override
     public void beforeStartingVertx(HookContext context) {
       configure(context.vertxOptions());
+    }
+
+    /**
+     * Vert.x is stopped from a JVM shutdown hook on SIGTERM/SIGINT, after the drain; the JVM would
+     * then exit with 128+signal. A completed drain is a clean stop (CONTRACT section 2): exit 0.
+     */
+    @Override
+    public void afterVertxStopped(HookContext context) {
+      if (!deployed) {
+        return; // a failed start: the launcher exits with its failure code
+      }
+      System.out.flush();
+      System.err.flush();
+      Runtime.getRuntime().halt(0);
     }
   }
 }

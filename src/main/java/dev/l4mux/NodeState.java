@@ -78,6 +78,29 @@ public final class NodeState {
     return ephemeralPortKeys.computeIfAbsent(listener + "#" + bindIndex, k -> -ephemeralPortCount.incrementAndGet());
   }
 
+  /**
+   * Completes once no connection is open, or after {@code limit}: used by the verticles that must
+   * outlive the listeners' drain on shutdown (admin server, access log).
+   */
+  public io.vertx.core.Future<Void> awaitDrained(io.vertx.core.Vertx vertx, java.time.Duration limit) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    long deadline = System.nanoTime() + limit.toNanos();
+    vertx.setPeriodic(1, 50, id -> {
+      if (connections.size() == 0 || System.nanoTime() > deadline) {
+        vertx.cancelTimer(id);
+        done.tryComplete();
+      }
+    });
+    return done.future();
+  }
+
+  /** The drain limit of the active configuration, plus a second for the last closes to report. */
+  public java.time.Duration drainLimit() {
+    RouteTable table = routeTable.get();
+    java.time.Duration drain = table == null ? java.time.Duration.ZERO : table.config().defaults().timeouts().drain();
+    return drain.plusSeconds(1);
+  }
+
   public boolean isDraining() {
     return draining;
   }

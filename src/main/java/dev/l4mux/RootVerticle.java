@@ -61,12 +61,13 @@ public final class RootVerticle extends VerticleBase {
     listeners = new Listeners(vertx, state);
     source = ConfigSource.from(config());
     int loops = Listeners.eventLoops(vertx);
-    return source.start(vertx, this::onFileChanged, e -> LOG.warning("configuration " + source.describe() + ": " + e.getMessage()))
-        .map(json -> parseOrFail(json))
+    return source.start(vertx, this::onFileChanged, this::onFileError)
+        .map(ConfigParser::parse)
+        .onFailure(this::logStartFailure)
         .compose(config -> {
           state.install(new RouteTable(++version, config));
           return vertx.deployVerticle(() -> new RouterVerticle(state), new DeploymentOptions().setInstances(loops))
-              .compose(id -> vertx.deployVerticle(new AccessLogVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
+              .compose(id -> vertx.deployVerticle(new AccessLogVerticle(state), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
               .compose(id -> listeners.reconcile(config))
               .compose(v -> startAdmin(config))
               .onSuccess(v -> {
@@ -97,22 +98,33 @@ public final class RootVerticle extends VerticleBase {
     return ConfigParser.parse(json).admin();
   }
 
-  private L4muxConfig parseOrFail(JsonObject json) {
-    try {
-      return ConfigParser.parse(json);
-    } catch (ConfigException e) {
-      e.errors().forEach(err -> LOG.severe("invalid configuration " + source.describe() + ": " + err));
-      throw e;
+  private void logStartFailure(Throwable failure) {
+    if (failure instanceof ConfigException invalid) {
+      invalid.errors().forEach(err -> LOG.severe("invalid configuration " + source.describe() + ": " + err));
+    } else {
+      LOG.severe("cannot start with " + source.describe() + ": " + failure.getMessage());
     }
+  }
+
+  private void onFileError(Throwable failure) {
+    if (failure instanceof ConfigException invalid) {
+      rejectedChange(invalid);
+    } else {
+      LOG.warning("configuration " + source.describe() + ": " + failure.getMessage() + "; keeping version " + version);
+    }
+  }
+
+  private void rejectedChange(ConfigException invalid) {
+    LOG.warning("configuration change in " + source.describe() + " rejected (" + invalid.errors().size()
+        + " errors); keeping version " + version);
+    invalid.errors().forEach(err -> LOG.warning("  " + err));
   }
 
   private void onFileChanged(JsonObject json) {
     try {
       apply(ConfigParser.parse(json), "file " + source.describe());
     } catch (ConfigException e) {
-      LOG.warning("configuration change in " + source.describe() + " rejected (" + e.errors().size()
-          + " errors); keeping version " + version);
-      e.errors().forEach(err -> LOG.warning("  " + err));
+      rejectedChange(e);
     }
   }
 

@@ -48,9 +48,20 @@ public final class AdminVerticle extends VerticleBase {
             "admin: cannot listen on " + config.listen() + ": " + e.getMessage(), e)));
   }
 
+  /**
+   * On shutdown the admin server stays up while the listeners drain, so {@code /ready} answers 503
+   * and {@code /metrics} can be scraped until the last connection is gone.
+   */
   @Override
   public Future<?> stop() {
-    return server.close();
+    state.startDraining();
+    int open = state.connections().size();
+    if (open > 0) {
+      dev.l4mux.observe.NodeLog.info("draining " + open + " open connections (at most " + state.drainLimit() + ")");
+    }
+    return state.awaitDrained(vertx, state.drainLimit())
+        .onComplete(v -> dev.l4mux.observe.NodeLog.info("drained; " + state.connections().size() + " connections left"))
+        .compose(v -> server.close());
   }
 
   public int actualPort() {

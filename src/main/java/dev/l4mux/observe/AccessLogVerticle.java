@@ -23,31 +23,47 @@ public final class AccessLogVerticle extends VerticleBase {
   public static final String LOGGER_NAME = "l4mux.access";
   private static final Logger ACCESS = Logger.getLogger(LOGGER_NAME);
 
+  private static final StdoutLineHandler STDOUT = new StdoutLineHandler();
+
   static {
     if (ACCESS.getHandlers().length == 0 && System.getProperty("java.util.logging.config.file") == null) {
       ACCESS.setUseParentHandlers(false);
-      ACCESS.addHandler(new StdoutLineHandler());
+      ACCESS.addHandler(STDOUT);
     }
   }
 
+  private final dev.l4mux.NodeState state;
   private MessageConsumer<ConnectionClosed> consumer;
+
+  public AccessLogVerticle(dev.l4mux.NodeState state) {
+    this.state = state;
+  }
 
   @Override
   public Future<?> start() {
     consumer =
         vertx.eventBus()
             .<ConnectionClosed>localConsumer(Addresses.CONNECTION_EVENTS)
-            .handler(message -> {
-              if (ACCESS.isLoggable(Level.INFO)) {
-                ACCESS.info(message.body().toJson().encode());
-              }
-            });
+            .handler(message -> log(message.body()));
     return consumer.completion();
   }
 
+  private static void log(ConnectionClosed closed) {
+    if (ACCESS.getHandlers().length == 0 && !ACCESS.getUseParentHandlers()) {
+      // java.util.logging resets itself (dropping every handler) in a JVM shutdown hook, which runs
+      // while we drain on SIGTERM: keep the default stdout line so no connection goes unlogged.
+      STDOUT.print(closed.toJson().encode());
+    } else if (ACCESS.isLoggable(Level.INFO)) {
+      ACCESS.info(closed.toJson().encode());
+    }
+  }
+
+  /** Keeps logging while the listeners drain, so every connection of a stopping node is logged. */
   @Override
   public Future<?> stop() {
-    return consumer.unregister();
+    return state.awaitDrained(vertx, state.drainLimit())
+        .compose(v -> vertx.timer(100)) // the last close events are still on their way
+        .compose(v -> consumer.unregister());
   }
 
   /** Prints the message alone, one line per record. */
@@ -58,9 +74,13 @@ public final class AccessLogVerticle extends VerticleBase {
     @Override
     public void publish(LogRecord record) {
       if (isLoggable(record)) {
-        out.println(record.getMessage());
-        out.flush();
+        print(record.getMessage());
       }
+    }
+
+    synchronized void print(String line) {
+      out.println(line);
+      out.flush();
     }
 
     @Override
