@@ -180,7 +180,8 @@ class TestSupportTest {
 
   @Test
   void stopEndsTheProcessAndItsDescendants() {
-    ExternalProcess p = ExternalProcess.start(List.of("sh", "-c", "sleep 300 & echo started; sleep 300"));
+    // Both children exist before "started" is printed (with "echo; sleep" the second could lag).
+    ExternalProcess p = ExternalProcess.start(List.of("sh", "-c", "sleep 300 & sleep 300 & echo started; wait"));
     assertTrue(p.awaitStdout(out -> out.contains("started"), Duration.ofSeconds(10)));
     List<ProcessHandle> tree = ProcessHandle.of(p.pid()).orElseThrow().descendants().toList();
     assertEquals(2, tree.size(), "two sleeps");
