@@ -190,7 +190,9 @@ class TestSupportTest {
     ExternalProcess.Result r = p.stopAndCollect();
 
     assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "SIGTERM sufficed, no SIGKILL grace");
-    assertEquals(143, r.exitCode(), "SIGTERM");
+    // 143 when sh got the SIGTERM first, 0 when its children died first and `wait` returned; never
+    // 137, which would mean the SIGKILL fallback was needed.
+    assertTrue(r.exitCode() == 143 || r.exitCode() == 0, "exit code " + r.exitCode());
     assertFalse(p.isAlive());
     tree.forEach(h -> assertFalse(ExternalProcess.isRunning(h), "descendant " + h.pid()));
   }
