@@ -159,7 +159,9 @@ public final class L4muxLauncher extends VertxApplication {
           .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
           .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
           .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
-          .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET));
+          .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET)
+          // Vert.x 5.0.10 registers its event-bus handler gauge twice and warns at every start.
+          .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS));
     }
     return options;
   }

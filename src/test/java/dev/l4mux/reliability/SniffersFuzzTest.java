@@ -1,0 +1,72 @@
+package dev.l4mux.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.l4mux.sniff.HttpSniffer;
+import dev.l4mux.sniff.SniffResult;
+import dev.l4mux.sniff.Sniffer;
+import dev.l4mux.sniff.SshSniffer;
+import dev.l4mux.sniff.TlsSniffer;
+import dev.l4mux.sniff.tls.ClientHelloParser;
+import dev.l4mux.sniff.tls.ClientHelloResult;
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * Jazzer fuzz targets, one per sniffer and one for the ClientHello parser. Without {@code
+ * JAZZER_FUZZ} (CI) each method replays its corpus in {@code
+ * src/test/resources/dev/l4mux/reliability/SniffersFuzzTestInputs/<method>/} as a plain test;
+ * with {@code JAZZER_FUZZ=1} it fuzzes for {@code maxDuration} (see bench/soak.md). A crash is
+ * any exception escaping a sniffer or a broken contract: {@code sniffFinal} never says "need
+ * more", and a decision taken on a prefix never changes when more bytes arrive.
+ */
+@Tag("reliability")
+class SniffersFuzzTest {
+
+  @FuzzTest(maxDuration = "60s")
+  void tlsSniffer(byte[] input) {
+    checkSniffer(new TlsSniffer(), input);
+  }
+
+  @FuzzTest(maxDuration = "60s")
+  void httpSniffer(byte[] input) {
+    checkSniffer(new HttpSniffer(), input);
+  }
+
+  @FuzzTest(maxDuration = "60s")
+  void sshSniffer(byte[] input) {
+    checkSniffer(new SshSniffer(), input);
+  }
+
+  @FuzzTest(maxDuration = "60s")
+  void clientHelloParser(byte[] input) {
+    ClientHelloResult records = ClientHelloParser.parseRecords(Buffer.buffer(input));
+    assertNotNull(records);
+    if (records instanceof ClientHelloResult.Malformed malformed) {
+      assertTrue(malformed.byteOffset() >= 0 && malformed.byteOffset() <= input.length, malformed.toString());
+    }
+    // The lower layers on their own, as QUIC uses them: any claimed length, any cut.
+    for (int length : new int[] {0, input.length / 2, input.length, input.length + 1, Integer.MAX_VALUE}) {
+      assertNotNull(ClientHelloParser.parseHandshakeMessage(input, length));
+    }
+    assertNotNull(ClientHelloParser.parseClientHelloBody(input));
+  }
+
+  private static void checkSniffer(Sniffer sniffer, byte[] input) {
+    Buffer whole = Buffer.buffer(input);
+    SniffResult full = sniffer.sniff(whole);
+    assertNotNull(full);
+    assertFalse(sniffer.sniffFinal(whole) instanceof SniffResult.NeedMore, "sniffFinal said need more");
+    // Every cut point would be quadratic; the halves and the last byte cover the stability rule.
+    for (int cut : new int[] {input.length / 2, Math.max(0, input.length - 1)}) {
+      SniffResult partial = sniffer.sniff(whole.getBuffer(0, cut));
+      if (!(partial instanceof SniffResult.NeedMore)) {
+        assertEquals(partial, full, "decision changed after " + cut + " of " + input.length + " bytes");
+      }
+    }
+  }
+}
