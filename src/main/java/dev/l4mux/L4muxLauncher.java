@@ -51,6 +51,9 @@ public final class L4muxLauncher extends VertxApplication {
     try {
       rewritten = rewriteConfArgument(args);
       checkConfigFile(rewritten);
+      if (List.of(args).contains("-cluster") || List.of(args).contains("--cluster") || List.of(args).contains("-c")) {
+        useClusterConfig();
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("l4mux: " + e.getMessage());
       System.exit(1);
@@ -78,6 +81,26 @@ public final class L4muxLauncher extends VertxApplication {
       Environment: L4MUX_CONFIG, L4MUX_NODE_NAME, L4MUX_ADMIN_LISTEN. SIGTERM/SIGINT drain and exit 0.
       The Vert.x launcher's own options follow (the main verticle is preset).
       """;
+
+  /**
+   * Points vertx-hazelcast at {@code $L4MUX_CLUSTER_CONFIG} or {@code cluster/cluster.xml} in the
+   * working directory; without either it finds the same loopback default inside the jar (as
+   * {@code cluster.xml} on the classpath), never vertx-hazelcast's multicast default.
+   */
+  private static void useClusterConfig() {
+    if (System.getProperty(HAZELCAST_CONFIG_PROPERTY) != null) {
+      return;
+    }
+    String env = System.getenv("L4MUX_CLUSTER_CONFIG");
+    Path file = Path.of(env != null && !env.isBlank() ? env : "cluster/cluster.xml");
+    if (Files.isRegularFile(file)) {
+      System.setProperty(HAZELCAST_CONFIG_PROPERTY, file.toAbsolutePath().toString());
+    } else if (env != null && !env.isBlank()) {
+      throw new IllegalArgumentException("L4MUX_CLUSTER_CONFIG: " + file.toAbsolutePath() + " does not exist");
+    }
+  }
+
+  private static final String HAZELCAST_CONFIG_PROPERTY = "vertx.hazelcast.config";
 
   /** Fails fast, before Vert.x starts, when the configuration file named by {@code -conf} is invalid. */
   private static void checkConfigFile(String[] args) {
@@ -152,6 +175,11 @@ public final class L4muxLauncher extends VertxApplication {
   public static VertxOptions configure(VertxOptions options) {
     options.setPreferNativeTransport(true);
     MetricsOptions metrics = options.getMetricsOptions();
+    if (options.getEventBusOptions().getHost() == null) {
+      // The clustered event bus listens on loopback unless told otherwise (cluster/README.md).
+      String host = System.getenv("L4MUX_CLUSTER_HOST");
+      options.getEventBusOptions().setHost(host != null && !host.isBlank() ? host : "127.0.0.1");
+    }
     if (metrics == null || !metrics.isEnabled()) {
       // l4mux meters its own data plane; Vert.x's per-socket metrics would tax every read.
       options.setMetricsOptions(new MicrometerMetricsOptions()

@@ -39,6 +39,19 @@ final class Listeners {
     return pending;
   }
 
+  /** Undeploys (drains) every listener: the node stops accepting. */
+  Future<Void> undeployAll() {
+    pending = pending.transform(ignored -> {
+      List<Future<?>> steps = new ArrayList<>();
+      for (Deployed old : List.copyOf(deployed.values())) {
+        deployed.remove(old.config().name());
+        steps.add(vertx.undeploy(old.deploymentId()));
+      }
+      return Future.join(steps).mapEmpty();
+    });
+    return pending;
+  }
+
   private Future<Void> doReconcile(L4muxConfig config) {
     List<Future<?>> steps = new ArrayList<>();
     Map<String, ListenerConfig> wanted = new HashMap<>();

@@ -1,6 +1,9 @@
 package dev.l4mux;
 
+import dev.l4mux.cluster.ConfigVersion;
 import dev.l4mux.observe.L4muxMetrics;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import dev.l4mux.relay.ConnectionRegistry;
 import dev.l4mux.route.RouteTable;
 import java.util.Map;
@@ -23,6 +26,7 @@ public final class NodeState {
   private final Map<String, Integer> ephemeralPortKeys = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger ephemeralPortCount = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
+  private volatile ConfigVersion configVersion = ConfigVersion.NONE;
   private volatile boolean listenersBound;
 
   public NodeState(String nodeName, L4muxMetrics metrics) {
@@ -39,10 +43,35 @@ public final class NodeState {
   }
 
   /** Installs a new table; connections already relayed keep the decision they were given. */
-  public void install(RouteTable table) {
+  public void install(RouteTable table, ConfigVersion version) {
+    configVersion = version;
     routeTable.set(table);
     metrics.configVersion(table.version());
     metrics.trackBackends(table.backends());
+  }
+
+  /** The version of the active configuration ({@link ConfigVersion#NONE} before the first). */
+  public ConfigVersion configVersion() {
+    return configVersion;
+  }
+
+  /** This node's stats for the cluster view and the dashboard. */
+  public JsonObject stats() {
+    JsonArray listeners = new JsonArray();
+    RouteTable table = routeTable.get();
+    if (table != null) {
+      table.config().listeners().forEach(l -> listeners.add(new JsonObject().put("name", l.name()).put("ports", new JsonArray(boundPorts(l.name())))));
+    }
+    return new JsonObject()
+        .put("name", nodeName)
+        .put("version", configVersion.number())
+        .put("versionNode", configVersion.node())
+        .put("ready", isReady())
+        .put("draining", draining)
+        .put("connections", connections.size())
+        .put("listeners", listeners)
+        .put("bytesUp", (long) metrics.bytesTotal("upstream"))
+        .put("bytesDown", (long) metrics.bytesTotal("downstream"));
   }
 
   public ConnectionRegistry connections() {

@@ -1,7 +1,13 @@
 package dev.l4mux;
 
 import dev.l4mux.admin.AdminVerticle;
+import dev.l4mux.admin.NodeControl;
 import dev.l4mux.bus.LocalRecordCodec;
+import dev.l4mux.cluster.ConfigDistribution;
+import dev.l4mux.cluster.ConfigVersion;
+import dev.l4mux.cluster.NodeDirectory;
+import dev.l4mux.cluster.VersionedConfig;
+import dev.l4mux.config.AdminConfig;
 import dev.l4mux.config.ConfigException;
 import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
@@ -9,6 +15,7 @@ import dev.l4mux.config.L4muxConfig;
 import dev.l4mux.observe.AccessLogVerticle;
 import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.observe.L4muxMetrics;
+import dev.l4mux.observe.NodeLog;
 import dev.l4mux.route.RouteDecision;
 import dev.l4mux.route.RouteRequest;
 import dev.l4mux.route.RouteTable;
@@ -29,20 +36,22 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * l4mux's root verticle: loads and validates the configuration, deploys the routers, the access
- * log, the listeners and the admin server, and applies valid configuration changes (the watched
- * file, {@code PUT /api/config}) without restart. An invalid change is logged with every error and
- * the running configuration kept.
+ * l4mux's root verticle: reads the local configuration, joins the shared configuration (the
+ * cluster's stored version wins over a local file; see docs/cluster.md), deploys the routers, the
+ * access log, the listeners and the admin server, and applies every newer version without restart.
+ * An invalid change is logged with every error and the running configuration kept.
  */
-public final class RootVerticle extends VerticleBase {
+public final class RootVerticle extends VerticleBase implements NodeControl {
 
   private static final Logger LOG = Logger.getLogger("l4mux");
 
   private ConfigSource source;
   private NodeState state;
   private Listeners listeners;
-  private long version;
+  private ConfigDistribution distribution;
+  private NodeDirectory directory;
   private AdminVerticle admin;
+  private long startedAt;
 
   /** The node's shared state (for tests and embedding). */
   public NodeState state() {
@@ -56,46 +65,140 @@ public final class RootVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    startedAt = System.currentTimeMillis();
     LocalRecordCodec.registerAll(vertx, RouteRequest.class, RouteDecision.Forward.class, RouteDecision.Reject.class, ConnectionClosed.class);
     state = new NodeState(nodeName(), metrics());
     listeners = new Listeners(vertx, state);
     source = ConfigSource.from(config());
+    distribution = new ConfigDistribution(vertx, state.nodeName(), state::configVersion, this::install);
+    directory = new NodeDirectory(vertx, state.nodeName(), this::stats);
     int loops = Listeners.eventLoops(vertx);
     return source.start(vertx, this::onFileChanged, this::onFileError)
-        .map(ConfigParser::parse)
+        .map(json -> {
+          ConfigParser.parse(json); // the local configuration must be valid even when the cluster's wins
+          return json;
+        })
         .onFailure(this::logStartFailure)
-        .compose(config -> {
-          state.install(new RouteTable(++version, config));
-          return vertx.deployVerticle(() -> new RouterVerticle(state), new DeploymentOptions().setInstances(loops))
-              .compose(id -> vertx.deployVerticle(new AccessLogVerticle(state), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
-              .compose(id -> listeners.reconcile(config))
-              .compose(v -> startAdmin(config))
-              .onSuccess(v -> {
-                state.listenersBound(true);
-                LOG.info("l4mux node " + state.nodeName() + " ready with " + source.describe() + " (version " + version + ", "
-                    + config.listeners().size() + " listeners, " + config.routes().size() + " routes; ports " + state.allBoundPorts() + ")");
-              });
+        .compose(local -> vertx.deployVerticle(() -> new RouterVerticle(state), new DeploymentOptions().setInstances(loops))
+            .compose(id -> vertx.deployVerticle(new AccessLogVerticle(state), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
+            .compose(id -> distribution.start())
+            .compose(v -> joinConfiguration(local))
+            .compose(v -> listeners.reconcile(state.routeTable().config()))
+            .compose(v -> startAdmin(ConfigParser.parse(local).admin()))
+            .compose(v -> directory.start()))
+        .onSuccess(v -> {
+          state.listenersBound(true);
+          L4muxConfig config = state.routeTable().config();
+          LOG.info("l4mux node " + state.nodeName() + " ready" + (vertx.isClustered() ? " (clustered)" : "") + " with "
+              + source.describe() + " (version " + state.configVersion() + ", " + config.listeners().size() + " listeners, "
+              + config.routes().size() + " routes; ports " + state.allBoundPorts() + ")");
         });
+  }
+
+  /**
+   * Before reporting ready: take the stored version if the cluster has one; otherwise this node's
+   * configuration becomes the first version, unless it is an empty bootstrap configuration on a
+   * clustered node (then the node serves only its admin API until a configuration arrives).
+   */
+  private Future<Void> joinConfiguration(JsonObject local) {
+    return distribution.readStored().compose(stored -> {
+      if (stored.isPresent()) {
+        install(stored.get());
+        if (state.routeTable() != null) {
+          return Future.succeededFuture();
+        }
+      }
+      L4muxConfig parsed = ConfigParser.parse(local);
+      if (vertx.isClustered() && parsed.listeners().isEmpty() && parsed.routes().isEmpty()) {
+        state.install(new RouteTable(0, parsed), ConfigVersion.NONE);
+        LOG.info("waiting for the cluster's configuration (the local one is empty)");
+        return Future.succeededFuture();
+      }
+      return distribution.push(local).mapEmpty();
+    });
+  }
+
+  /** Applies a version newer than the running one; called for pushes from any node. */
+  private void install(VersionedConfig versioned) {
+    if (io.vertx.core.Vertx.currentContext() != context) {
+      context.runOnContext(v -> install(versioned)); // listeners are reconciled on this verticle's context only
+      return;
+    }
+    if (!versioned.version().isNewerThan(state.configVersion())) {
+      return;
+    }
+    L4muxConfig config;
+    try {
+      config = ConfigParser.parse(versioned.config());
+    } catch (ConfigException e) {
+      LOG.warning("configuration version " + versioned.version() + " is invalid here; keeping " + state.configVersion());
+      e.errors().forEach(err -> LOG.warning("  " + err));
+      return;
+    }
+    boolean first = state.routeTable() == null;
+    state.install(new RouteTable(versioned.version().number(), config), versioned.version());
+    if (!first && !state.isDraining()) {
+      LOG.info("configuration version " + versioned.version() + " applied");
+      listeners.reconcile(config).onFailure(e -> LOG.log(Level.SEVERE, "configuration version " + versioned.version() + ": " + e.getMessage()));
+    }
   }
 
   @Override
   public Future<?> stop() {
     state.startDraining();
-    return source.stop();
+    return Future.join(directory.stop(), distribution.stop(), source.stop());
   }
 
-  private Future<Void> startAdmin(L4muxConfig config) {
-    admin = new AdminVerticle(adminConfig(config), state, this::applyBody);
+  private Future<Void> startAdmin(AdminConfig fromConfig) {
+    admin = new AdminVerticle(adminConfig(fromConfig), state, this);
     return vertx.deployVerticle(admin).mapEmpty();
   }
 
-  private static dev.l4mux.config.AdminConfig adminConfig(L4muxConfig config) {
+  /** The admin server is node-local: the local configuration and L4MUX_ADMIN_LISTEN, never a pushed one. */
+  private static AdminConfig adminConfig(AdminConfig fromConfig) {
     String override = System.getenv("L4MUX_ADMIN_LISTEN");
     if (override == null || override.isBlank()) {
-      return config.admin();
+      return fromConfig;
     }
-    JsonObject json = new JsonObject().put("admin", new JsonObject().put("listen", override).put("token", config.admin().token()));
+    JsonObject json = new JsonObject().put("admin", new JsonObject().put("listen", override).put("token", fromConfig.token()));
     return ConfigParser.parse(json).admin();
+  }
+
+  @Override
+  public Future<JsonObject> putConfig(Buffer body) {
+    try {
+      JsonObject json = ConfigFiles.parseText(body.toString());
+      ConfigParser.parse(json);
+      return distribution.push(json).map(v -> new JsonObject().put("version", v.version().number()).put("node", v.version().node()));
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  @Override
+  public Future<JsonObject> clusterView() {
+    return directory.view();
+  }
+
+  @Override
+  public Future<Void> drain() {
+    if (state.isDraining()) {
+      return Future.succeededFuture();
+    }
+    state.startDraining();
+    NodeLog.info("draining on request: " + state.connections().size() + " open connections, at most " + state.drainLimit());
+    return directory.stop()
+        .compose(v -> listeners.undeployAll())
+        .compose(v -> state.awaitDrained(vertx, state.drainLimit()))
+        .onComplete(v -> {
+          NodeLog.info("drained; leaving" + (vertx.isClustered() ? " the cluster" : ""));
+          vertx.setTimer(200, t -> vertx.close()); // after the HTTP answer went out
+        });
+  }
+
+  /** This node's entry in the cluster view. */
+  private JsonObject stats() {
+    return state.stats().put("uptimeMs", System.currentTimeMillis() - startedAt).put("clustered", vertx.isClustered());
   }
 
   private void logStartFailure(Throwable failure) {
@@ -110,41 +213,27 @@ public final class RootVerticle extends VerticleBase {
     if (failure instanceof ConfigException invalid) {
       rejectedChange(invalid);
     } else {
-      LOG.warning("configuration " + source.describe() + ": " + failure.getMessage() + "; keeping version " + version);
+      LOG.warning("configuration " + source.describe() + ": " + failure.getMessage() + "; keeping version " + state.configVersion());
     }
   }
 
   private void rejectedChange(ConfigException invalid) {
     LOG.warning("configuration change in " + source.describe() + " rejected (" + invalid.errors().size()
-        + " errors); keeping version " + version);
+        + " errors); keeping version " + state.configVersion());
     invalid.errors().forEach(err -> LOG.warning("  " + err));
   }
 
+  /** A valid edit of the watched file becomes the next version on every node. */
   private void onFileChanged(JsonObject json) {
     try {
-      apply(ConfigParser.parse(json), "file " + source.describe());
+      ConfigParser.parse(json);
     } catch (ConfigException e) {
       rejectedChange(e);
+      return;
     }
-  }
-
-  private Future<JsonObject> applyBody(Buffer body) {
-    try {
-      L4muxConfig config = ConfigParser.parse(ConfigFiles.parseText(body.toString()));
-      return apply(config, "admin API").map(v -> new JsonObject().put("version", v));
-    } catch (ConfigException e) {
-      return Future.failedFuture(e);
-    }
-  }
-
-  /** Installs a validated configuration: new connections follow it at once. */
-  private Future<Long> apply(L4muxConfig config, String origin) {
-    long applied = ++version;
-    state.install(new RouteTable(applied, config));
-    LOG.info("configuration version " + applied + " from " + origin + " applied");
-    return listeners.reconcile(config)
-        .onFailure(e -> LOG.log(Level.SEVERE, "configuration version " + applied + ": " + e.getMessage()))
-        .map(applied);
+    distribution.push(json)
+        .onSuccess(v -> LOG.info("configuration from " + source.describe() + " pushed as version " + v.version()))
+        .onFailure(e -> LOG.warning("could not push " + source.describe() + ": " + e.getMessage()));
   }
 
   /**

@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Comparator;
-import java.util.function.Function;
 
 /**
  * The admin HTTP server (CONTRACT section 4): health, readiness, Prometheus metrics, and the
@@ -27,17 +26,13 @@ public final class AdminVerticle extends VerticleBase {
 
   private final AdminConfig config;
   private final NodeState state;
-  private final Function<Buffer, Future<JsonObject>> configUpdater;
+  private final NodeControl control;
   private HttpServer server;
 
-  /**
-   * @param configUpdater applies a YAML or JSON body as the new configuration; fails with a
-   *     {@link dev.l4mux.config.ConfigException} when it is invalid
-   */
-  public AdminVerticle(AdminConfig config, NodeState state, Function<Buffer, Future<JsonObject>> configUpdater) {
+  public AdminVerticle(AdminConfig config, NodeState state, NodeControl control) {
     this.config = config;
     this.state = state;
-    this.configUpdater = configUpdater;
+    this.control = control;
   }
 
   @Override
@@ -72,7 +67,9 @@ public final class AdminVerticle extends VerticleBase {
     String path = request.path();
     HttpMethod method = request.method();
     try {
-      if (path.equals("/health") && method == HttpMethod.GET) {
+      if ((path.equals("/") || path.equals("/index.html")) && method == HttpMethod.GET) {
+        dashboard(request);
+      } else if (path.equals("/health") && method == HttpMethod.GET) {
         json(request, 200, new JsonObject().put("status", "UP"));
       } else if (path.equals("/ready") && method == HttpMethod.GET) {
         boolean ready = state.isReady();
@@ -98,10 +95,13 @@ public final class AdminVerticle extends VerticleBase {
   private void api(HttpServerRequest request, String path, HttpMethod method) {
     if (path.equals("/config") && method == HttpMethod.GET) {
       RouteTable table = state.routeTable();
-      json(request, 200, new JsonObject().put("version", table.version()).put("config", table.config().source()));
+      json(request, 200, new JsonObject()
+          .put("version", state.configVersion().number())
+          .put("versionNode", state.configVersion().node())
+          .put("config", table.config().source()));
     } else if (path.equals("/config") && method == HttpMethod.PUT) {
       request.body()
-          .compose(configUpdater)
+          .compose(control::putConfig)
           .onSuccess(reply -> json(request, 200, reply))
           .onFailure(e -> {
             if (e instanceof dev.l4mux.config.ConfigException invalid) {
@@ -133,6 +133,17 @@ public final class AdminVerticle extends VerticleBase {
             json(request, 200, new JsonObject().put("closed", id));
           },
           () -> json(request, 404, error("no open connection " + id)));
+    } else if (path.equals("/cluster") && method == HttpMethod.GET) {
+      control.clusterView()
+          .onSuccess(view -> json(request, 200, view
+              .put("version", state.configVersion().number())
+              .put("versionNode", state.configVersion().node())))
+          .onFailure(e -> json(request, 500, error(String.valueOf(e.getMessage()))));
+    } else if (path.equals("/drain") && method == HttpMethod.POST) {
+      int open = state.connections().size();
+      json(request, 202, new JsonObject().put("draining", true).put("openConnections", open)
+          .put("drainLimitMs", state.drainLimit().toMillis()));
+      control.drain();
     } else if (path.equals("/routes") && method == HttpMethod.GET) {
       json(request, 200, routes());
     } else if (path.equals("/listeners") && method == HttpMethod.GET) {
@@ -145,6 +156,16 @@ public final class AdminVerticle extends VerticleBase {
     } else {
       json(request, 404, error("no such resource: /api" + path));
     }
+  }
+
+  /** The dashboard: one static page that polls the API (see src/main/resources/dashboard). */
+  private void dashboard(HttpServerRequest request) {
+    vertx.fileSystem().readFile("dashboard/index.html")
+        .onSuccess(page -> request.response()
+            .putHeader("Content-Type", "text/html; charset=utf-8")
+            .putHeader("Cache-Control", "no-store")
+            .end(page))
+        .onFailure(e -> json(request, 500, error("dashboard page missing from the jar: " + e.getMessage())));
   }
 
   private JsonObject routes() {
@@ -166,6 +187,8 @@ public final class AdminVerticle extends VerticleBase {
           .put("listeners", new JsonArray(route.listeners()))
           .put("balance", route.balance().configName())
           .put("activeConnections", open)
+          .put("bytesUp", (long) state.metrics().bytesTotal(route.name(), "upstream"))
+          .put("bytesDown", (long) state.metrics().bytesTotal(route.name(), "downstream"))
           .put("backends", backends));
     });
     return new JsonObject().put("version", table.version()).put("routes", list);

@@ -90,6 +90,16 @@ public final class L4muxMetrics {
     return counter("l4mux.bytes", "Bytes relayed", "route", route, "direction", direction);
   }
 
+  /** Bytes relayed in one direction, over all routes (for the cluster view). */
+  public double bytesTotal(String direction) {
+    return registry.find("l4mux.bytes").tag("direction", direction).counters().stream().mapToDouble(Counter::count).sum();
+  }
+
+  /** Bytes relayed for one route in one direction. */
+  public double bytesTotal(String route, String direction) {
+    return registry.find("l4mux.bytes").tag("route", route).tag("direction", direction).counters().stream().mapToDouble(Counter::count).sum();
+  }
+
   public void sniffed(String listener, String protocol, long nanos) {
     timer("l4mux.sniff", "Time from accept to a sniff decision", "listener", listener, "protocol", protocol)
         .record(Duration.ofNanos(nanos));

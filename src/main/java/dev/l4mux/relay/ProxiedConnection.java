@@ -44,6 +44,9 @@ public final class ProxiedConnection {
   private static final DeliveryOptions ROUTE_DELIVERY =
       new DeliveryOptions().setLocalOnly(true).setSendTimeout(ROUTE_REQUEST_TIMEOUT_MS);
 
+  /** Bytes read beyond the sniff cap while routing and connecting before the client is paused. */
+  private static final int PRE_RELAY_SLACK = 64 * 1024;
+
   enum Phase { SNIFFING, ROUTING, CONNECTING, RELAYING, CLOSED }
 
   private final long id;
@@ -63,6 +66,7 @@ public final class ProxiedConnection {
   private long timerId = -1;
   private boolean sniffTimedOut;
   private boolean clientEnded;
+  private HalfClosure clientFin;
   private Sniffed facts = Sniffed.unknown();
   private RouteConfig route;
   private Backend backend;
@@ -99,10 +103,16 @@ public final class ProxiedConnection {
     client.closeHandler(v -> onClientClosed());
     client.shutdownHandler(v -> onDrain());
     RouteTable table = state.routeTable();
+    if (table != null && table.allowsHalfClose(listener.name())) {
+      // Set at accept: a FIN may arrive before the route is known.
+      clientFin = HalfClosure.enable(client, context);
+      if (clientFin != null) {
+        clientFin.onInputShutdown(this::onClientEnded);
+      }
+    }
     if (table != null && !table.needsSniffing(listener.name())) {
       // Routes cannot be told apart by sniffed facts: connect now, so server-first protocols work.
-      client.pause();
-      client.handler(prefix::appendBuffer);
+      client.handler(this::onSniffBytes);
       askRouter();
       return;
     }
@@ -113,7 +123,11 @@ public final class ProxiedConnection {
   private void onSniffBytes(Buffer bytes) {
     prefix.appendBuffer(bytes);
     if (phase != Phase.SNIFFING) {
-      return; // paused: still keep everything for the replay
+      // Routing or connecting: keep reading (so a FIN stays behind the bytes before it), but bounded.
+      if (prefix.length() > state.routeTable().config().defaults().maxSniffBytes() + PRE_RELAY_SLACK) {
+        client.pause();
+      }
+      return;
     }
     boolean atCap = prefix.length() >= state.routeTable().config().defaults().maxSniffBytes();
     Sniffed decided = SniffDecision.decide(SnifferCatalogue.all(), prefix, atCap);
@@ -154,7 +168,6 @@ public final class ProxiedConnection {
   }
 
   private void sniffed(Sniffed decided) {
-    client.pause();
     cancelTimer();
     facts = decided;
     sniffNanos = System.nanoTime() - acceptedNanos;
@@ -252,8 +265,9 @@ public final class ProxiedConnection {
     L4muxMetrics metrics = state.metrics();
     relay =
         new Relay(
-            vertx, client, upstream, metrics.bytes(route.name(), "upstream"), metrics.bytes(route.name(), "downstream"),
-            route.keepAlive().effectiveIdle(route.timeouts().idle()), route.halfClose(), this::finish);
+            vertx, context, client, clientFin, upstream, metrics.bytes(route.name(), "upstream"),
+            metrics.bytes(route.name(), "downstream"), route.keepAlive().effectiveIdle(route.timeouts().idle()),
+            route.halfClose(), this::finish);
     Buffer replay = prefix;
     prefix = null;
     relay.start(replay, clientEnded);

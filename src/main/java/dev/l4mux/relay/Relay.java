@@ -1,12 +1,9 @@
 package dev.l4mux.relay;
 
 import io.micrometer.core.instrument.Counter;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -42,12 +39,16 @@ final class Relay {
   private long idleTimer = -1;
   private boolean finished;
 
+  /**
+   * @param clientFin the client's half-closure hook when its listener enabled it at accept, or null
+   * @param halfClose the route relays a FIN as a FIN
+   */
   Relay(
-      Vertx vertx, NetSocket clientSocket, NetSocket backendSocket, Counter upstreamBytes, Counter downstreamBytes,
-      Duration idleTimeout, boolean halfClose, Consumer<String> onFinished) {
+      Vertx vertx, Context context, NetSocket clientSocket, HalfClosure clientFin, NetSocket backendSocket,
+      Counter upstreamBytes, Counter downstreamBytes, Duration idleTimeout, boolean halfClose, Consumer<String> onFinished) {
     this.vertx = vertx;
-    this.client = new Side("client", clientSocket, upstreamBytes);
-    this.backend = new Side("backend", backendSocket, downstreamBytes);
+    this.client = new Side("client", clientSocket, upstreamBytes, clientFin);
+    this.backend = new Side("backend", backendSocket, downstreamBytes, halfClose ? HalfClosure.enable(backendSocket, context) : null);
     this.client.peer = backend;
     this.backend.peer = client;
     this.idleTimeout = idleTimeout;
@@ -129,10 +130,13 @@ final class Relay {
     boolean closed;
     boolean finPending;
 
-    Side(String name, NetSocket socket, Counter counter) {
+    final HalfClosure fin;
+
+    Side(String name, NetSocket socket, Counter counter, HalfClosure fin) {
       this.name = name;
       this.socket = socket;
       this.counter = counter;
+      this.fin = fin;
     }
 
     void start() {
@@ -140,8 +144,15 @@ final class Relay {
       socket.endHandler(v -> ended());
       socket.closeHandler(v -> closed());
       socket.exceptionHandler(e -> close(name + "_error"));
-      if (halfClose) {
-        enableHalfClosure();
+      if (fin != null) {
+        // Data read before the FIN may still be queued behind backpressure: pass it on first.
+        fin.onInputShutdown(() -> {
+          if (paused) {
+            finPending = true;
+          } else {
+            ended();
+          }
+        });
       }
       socket.resume();
     }
@@ -160,7 +171,7 @@ final class Relay {
           socket.resume();
           if (finPending && !paused) {
             finPending = false;
-            inputShutdown();
+            ended();
           }
         });
       }
@@ -173,7 +184,7 @@ final class Relay {
       }
       ended = true;
       if (halfClose && !peer.closed) {
-        peer.shutdownOutputAfterFlush();
+        HalfClosure.shutdownOutputAfterFlush(peer.socket);
         if (peer.ended) {
           close(name + "_closed");
         }
@@ -192,42 +203,6 @@ final class Relay {
         vertx.setTimer(FLUSH_GRACE.toMillis(), t -> {
           if (!ended) {
             close(name + "_closed");
-          }
-        });
-      }
-    }
-
-    /**
-     * Netty closes a socket when its peer shuts down output unless ALLOW_HALF_CLOSURE is set; with
-     * it set, an input-shutdown event arrives instead. Data read before it may still be queued
-     * behind backpressure, so the FIN is passed on only when this side is not paused.
-     */
-    void enableHalfClosure() {
-      if (socket instanceof NetSocketInternal internal) {
-        Channel channel = internal.channelHandlerContext().channel();
-        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        internal.eventHandler(event -> {
-          if (event instanceof ChannelInputShutdownEvent) {
-            if (paused) {
-              finPending = true;
-            } else {
-              inputShutdown();
-            }
-          }
-        });
-      }
-    }
-
-    void inputShutdown() {
-      ended();
-    }
-
-    /** Netty fails pending writes on shutdownOutput, so wait until everything written is flushed. */
-    void shutdownOutputAfterFlush() {
-      if (socket instanceof NetSocketInternal internal) {
-        internal.writeMessage(Unpooled.EMPTY_BUFFER).onComplete(ignored -> {
-          if (internal.channelHandlerContext().channel() instanceof DuplexChannel duplex && duplex.isActive()) {
-            duplex.shutdownOutput();
           }
         });
       }

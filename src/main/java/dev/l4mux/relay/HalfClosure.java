@@ -1,0 +1,77 @@
+package dev.l4mux.relay;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.vertx.core.Context;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * Half-close support (RFC 9293 3.6) for one socket. Netty closes a socket when its peer shuts down
+ * output unless ALLOW_HALF_CLOSURE is set; with it set, an input-shutdown event arrives instead. A
+ * small handler placed before Vert.x's own catches that event (leaving Vert.x's event handling,
+ * including its graceful-shutdown events, untouched) and reports it on the socket's context, after
+ * every byte read before the FIN has been delivered.
+ */
+final class HalfClosure {
+
+  private final Context context;
+  private Runnable onInputShutdown = () -> {};
+  private boolean inputShutdown;
+
+  private HalfClosure(Context context) {
+    this.context = context;
+  }
+
+  /** Keeps {@code socket} open when its peer sends a FIN; returns null if the socket has no channel. */
+  static HalfClosure enable(NetSocket socket, Context context) {
+    if (!(socket instanceof NetSocketInternal internal)) {
+      return null;
+    }
+    HalfClosure halfClosure = new HalfClosure(context);
+    ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
+    Channel channel = vertxHandler.channel();
+    channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    channel.pipeline().addBefore(vertxHandler.name(), "l4mux-half-closure", new ChannelInboundHandlerAdapter() {
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof ChannelInputShutdownEvent) {
+          context.runOnContext(v -> halfClosure.inputShutdown());
+        }
+        super.userEventTriggered(ctx, event);
+      }
+    });
+    return halfClosure;
+  }
+
+  /** Who to tell about the FIN from now on (reported at once if it already came). */
+  void onInputShutdown(Runnable handler) {
+    onInputShutdown = handler;
+    if (inputShutdown) {
+      context.runOnContext(v -> handler.run());
+    }
+  }
+
+  private void inputShutdown() {
+    if (!inputShutdown) {
+      inputShutdown = true;
+      onInputShutdown.run();
+    }
+  }
+
+  /** Sends a FIN on {@code socket} once everything written to it is flushed (Netty fails pending writes on shutdownOutput). */
+  static void shutdownOutputAfterFlush(NetSocket socket) {
+    if (socket instanceof NetSocketInternal internal) {
+      internal.writeMessage(Unpooled.EMPTY_BUFFER).onComplete(ignored -> {
+        if (internal.channelHandlerContext().channel() instanceof DuplexChannel duplex && duplex.isActive()) {
+          duplex.shutdownOutput();
+        }
+      });
+    }
+  }
+}
