@@ -26,6 +26,8 @@ final class ConfigSource {
   static final String CONFIG_PATH_KEY = "l4mux.configPath";
   /** Key (in the same JSON) of the file scan period in milliseconds; default 1000. */
   static final String SCAN_PERIOD_KEY = "l4mux.scanPeriodMs";
+  /** Key of the launcher-provided JSON that carries an inline configuration (given as {@code -conf '{...}'}). */
+  static final String INLINE_KEY = "l4mux.inlineConfig";
   private static final String RAW_KEY = "text";
 
   private final Path file;
@@ -49,10 +51,14 @@ final class ConfigSource {
     if (path != null) {
       return new ConfigSource(Path.of(path).toAbsolutePath(), null, scan);
     }
+    JsonObject inline = verticleConfig.getJsonObject(INLINE_KEY);
+    if (inline != null) {
+      return new ConfigSource(null, inline, scan);
+    }
     JsonObject rest = verticleConfig.copy();
     rest.remove(SCAN_PERIOD_KEY);
     if (!rest.isEmpty()) {
-      return new ConfigSource(null, rest, scan);
+      return new ConfigSource(null, rest, scan); // embedded: the deployment config is the configuration
     }
     return new ConfigSource(defaultFile(), null, scan);
   }

@@ -102,13 +102,16 @@ public final class L4muxLauncher extends VertxApplication {
 
   private static final String HAZELCAST_CONFIG_PROPERTY = "vertx.hazelcast.config";
 
-  /** Fails fast, before Vert.x starts, when the configuration file named by {@code -conf} is invalid. */
+  /** Fails fast, before Vert.x starts, when the configuration given by {@code -conf} is invalid. */
   private static void checkConfigFile(String[] args) {
     for (int i = 0; i + 1 < args.length; i++) {
       if (args[i].equals("-conf") && args[i + 1].startsWith("{")) {
-        String path = new JsonObject(args[i + 1]).getString(ConfigSource.CONFIG_PATH_KEY);
+        JsonObject given = new JsonObject(args[i + 1]);
+        String path = given.getString(ConfigSource.CONFIG_PATH_KEY);
         if (path != null) {
           ConfigParser.parse(ConfigFiles.read(Path.of(path)));
+        } else if (given.getJsonObject(ConfigSource.INLINE_KEY) != null) {
+          ConfigParser.parse(given.getJsonObject(ConfigSource.INLINE_KEY));
         }
       }
     }
@@ -155,13 +158,22 @@ public final class L4muxLauncher extends VertxApplication {
       }
       seen = true;
       out.add("-conf");
-      out.add(value.trim().startsWith("{") ? value : pointerTo(Path.of(value)));
+      out.add(value.trim().startsWith("{") ? inline(value) : pointerTo(Path.of(value)));
     }
     if (!seen && !help) {
       out.add("-conf");
       out.add(pointerTo(ConfigSource.defaultFile()));
     }
     return out.toArray(String[]::new);
+  }
+
+  /** Wraps inline JSON so that even an empty {@code {}} is told apart from "no -conf given". */
+  private static String inline(String json) {
+    try {
+      return new JsonObject().put(ConfigSource.INLINE_KEY, new JsonObject(json)).encode();
+    } catch (io.vertx.core.json.DecodeException e) {
+      throw new IllegalArgumentException("-conf: invalid inline JSON: " + e.getMessage());
+    }
   }
 
   private static String pointerTo(Path file) {
@@ -188,8 +200,10 @@ public final class L4muxLauncher extends VertxApplication {
           .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
           .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
           .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET)
-          // Vert.x 5.0.10 registers its event-bus handler gauge twice and warns at every start.
-          .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS));
+          // Vert.x 5.0.10 registers some event-bus and HTTP-server gauges twice and warns at start.
+          .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
+          .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+          .setJvmMetricsEnabled(true));
     }
     return options;
   }

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
@@ -25,6 +27,7 @@ public final class NodeDirectory {
   static final long ENTRY_TTL_MS = 10_000;
   static final long REFRESH_MS = 3_000;
   static final long ASK_TIMEOUT_MS = 1_500;
+  static final long NO_HANDLERS_RETRY_MS = 300;
 
   private final Vertx vertx;
   private final String node;
@@ -73,11 +76,7 @@ public final class NodeDirectory {
       sorted.sort(Comparator.naturalOrder());
       List<Future<JsonObject>> answers = new ArrayList<>();
       for (String name : sorted) {
-        Future<JsonObject> answer = name.equals(node)
-            ? Future.succeededFuture(localStats.get())
-            : vertx.eventBus()
-                .<JsonObject>request(address(name), new JsonObject(), new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS))
-                .map(m -> m.body());
+        Future<JsonObject> answer = name.equals(node) ? Future.succeededFuture(localStats.get()) : ask(name, true);
         answers.add(answer.map(stats -> stats.copy().put("reachable", true))
             .otherwise(e -> new JsonObject().put("name", name).put("reachable", false).put("error", String.valueOf(e.getMessage()))));
       }
@@ -92,6 +91,19 @@ public final class NodeDirectory {
         return Future.succeededFuture(new JsonObject().put("partial", partial).put("nodes", nodes));
       });
     });
+  }
+
+  /**
+   * Right after a node joins, the event-bus subscriptions of the others may not have reached it yet
+   * (NO_HANDLERS); that is worth one retry before the node is reported unreachable.
+   */
+  private Future<JsonObject> ask(String name, boolean retry) {
+    return vertx.eventBus()
+        .<JsonObject>request(address(name), new JsonObject(), new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS))
+        .map(m -> m.body())
+        .recover(e -> retry && e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+            ? vertx.timer(NO_HANDLERS_RETRY_MS).compose(v -> ask(name, false))
+            : Future.failedFuture(e));
   }
 
   private Future<AsyncMap<String, String>> map() {

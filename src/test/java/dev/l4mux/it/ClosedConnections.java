@@ -36,7 +36,11 @@ final class ClosedConnections implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    consumer.unregister().await(5, TimeUnit.SECONDS);
+  public void close() {
+    try {
+      consumer.unregister().await(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not unregister", e);
+    }
   }
 }

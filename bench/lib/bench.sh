@@ -1,0 +1,490 @@
+# Functions of bench/run.sh (sourced; it sets MODE, PIN, ONLY, the settings and RUN first).
+# shellcheck shell=bash
+
+# ---------------------------------------------------------------------------------------------
+# Processes: started in the background, recorded by PID, stopped by PID (never by name).
+
+# Cpu sets for --pin: the proxy on the last cpu, load generators and backends on the others.
+NCPU=$(nproc)
+if [ "$PIN" = 1 ] && [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
+  PROXY_CPUS=$((NCPU - 1)); LOAD_CPUS=0-$((NCPU - 2))
+  PROXY_PIN=(taskset -c "$PROXY_CPUS"); LOAD_PIN=(taskset -c "$LOAD_CPUS")
+  PINNING="yes (proxy on cpu $PROXY_CPUS; load generators and backends on cpu $LOAD_CPUS)"
+else
+  [ "$PIN" = 1 ] && log "pinning asked for but not possible (nproc=$NCPU, taskset $(command -v taskset || echo missing))"
+  PROXY_PIN=(); LOAD_PIN=(); PINNING="no"
+fi
+
+# The direct children of a pid (nginx workers), from /proc.
+children() {
+  local parent=$1 stat
+  for stat in /proc/[0-9]*/stat; do
+    # fields after the ")" of comm: state ppid ...
+    local rest
+    rest=$(cat "$stat" 2>/dev/null) || continue
+    rest=${rest##*) }
+    set -- $rest
+    [ "${2:-}" = "$parent" ] && { local p=${stat#/proc/}; echo "${p%/stat}"; }
+  done
+  return 0
+}
+
+record() { # pid name
+  echo "$1 $2" >>"$PIDS"
+  log "started pid $1 ($2)"
+}
+
+# start NAME PIN(proxy|load|none) CMD...: runs CMD in the background, output to $RUN/NAME.log.
+start() {
+  local name=$1 pin=$2; shift 2
+  local prefix=()
+  case $pin in proxy) prefix=(${PROXY_PIN[@]+"${PROXY_PIN[@]}"}) ;; load) prefix=(${LOAD_PIN[@]+"${LOAD_PIN[@]}"}) ;; esac
+  ${prefix[@]+"${prefix[@]}"} "$@" >"$RUN/$name.log" 2>&1 </dev/null &
+  LAST_PID=$!
+  record "$LAST_PID" "$name"
+}
+
+# Records the children of a started process (nginx workers) once they are up.
+record_children() { # pid name
+  local child
+  for child in $(children "$1"); do
+    grep -q "^$child " "$PIDS" || record "$child" "$2 worker"
+  done
+}
+
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
+# Stops one recorded pid (TERM, then KILL after 10 s) and the children it had.
+stop_pid() {
+  local pid=$1 kids i
+  alive "$pid" || return 0
+  kids=$(children "$pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+  alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for pid in $kids; do
+    for i in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+  done
+  return 0
+}
+
+# Stops the recorded processes whose name matches a pattern (newest first).
+stop_named() {
+  local pattern=$1 pid name
+  tac "$PIDS" | while read -r pid name; do
+    case $name in $pattern) stop_pid "$pid" ;; esac
+  done
+}
+
+cleanup() {
+  local status=$? pid name left=""
+  trap - EXIT INT TERM
+  stop_named '*'
+  while read -r pid name; do alive "$pid" && left="$left $pid"; done <"$PIDS"
+  if [ -n "$left" ]; then
+    log "processes still alive:$left"
+    status=1
+  else
+    log "all started processes stopped"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Sum of VmRSS (KiB) of a pid and its children.
+tree_rss() {
+  local total=0 pid v
+  for pid in "$1" $(children "$1"); do
+    v=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
+wait_port() { # port [seconds]
+  local i
+  for i in $(seq $((${2:-20} * 20))); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  die "nothing listens on 127.0.0.1:$1 (logs in $RUN)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Tools, certificates, configuration.
+
+NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
+tools_missing() {
+  local t
+  for t in haproxy nginx iperf3 wrk openssl curl python3 taskset; do command -v "$t" >/dev/null || echo "$t"; done
+  if command -v nginx >/dev/null && ! nginx -V 2>&1 | grep -q -- '--with-stream\b[^=]' && [ ! -f "$NGINX_STREAM_MODULE" ]; then
+    echo "nginx-stream-module"
+  fi
+}
+install_tools() {
+  local missing
+  missing=$(tools_missing)
+  [ -z "$missing" ] && return 0
+  log "missing: $(echo $missing); installing from Debian"
+  [ "$(id -u)" = 0 ] || die "run as root or install: haproxy nginx libnginx-mod-stream iperf3 wrk openssl curl python3 util-linux"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >"$RUN/apt.log" 2>&1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy nginx libnginx-mod-stream iperf3 wrk \
+    openssl curl python3 util-linux >>"$RUN/apt.log" 2>&1 || die "apt-get install failed, see $RUN/apt.log"
+  missing=$(tools_missing)
+  [ -z "$missing" ] || die "still missing after install: $missing"
+}
+
+make_certs() {
+  mkdir -p "$RUN/certs"
+  local name sans
+  for name in a b; do
+    sans="DNS:$name.bench.test"
+    [ "$name" = a ] && sans="$sans,DNS:localhost"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 \
+      -subj "/CN=$name.bench.test" -addext "subjectAltName=$sans" \
+      -keyout "$RUN/certs/$name.key" -out "$RUN/certs/$name.pem" >/dev/null 2>&1 || die "openssl req"
+  done
+}
+
+render() { # template name -> path
+  local module=""
+  if [ -f "$NGINX_STREAM_MODULE" ] && ! nginx -V 2>&1 | grep -q -- '--with-stream\b[^=]'; then
+    module="load_module $NGINX_STREAM_MODULE;"
+  fi
+  sed -e "s|@RUN@|$RUN|g" -e "s|@NAME@|$2|g" -e "s|@MODULE@|$module|g" "$BENCH/conf/$1" >"$RUN/$2.conf"
+  echo "$RUN/$2.conf"
+}
+
+ensure_jar() {
+  if [ ! -f "$L4MUX_JAR" ]; then
+    log "building $L4MUX_JAR"
+    (cd "$ROOT" && mvn -B -q package -DskipTests) || die "mvn package"
+    [ -f "$L4MUX_JAR" ] || die "no jar at $L4MUX_JAR after the build (set L4MUX_JAR)"
+  fi
+}
+
+java_version() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.runtime\.version = //p' | head -1; }
+java_major() { local v; v=$(java_version "$1"); v=${v%%.*}; echo "${v%%+*}"; }
+
+# ---------------------------------------------------------------------------------------------
+# Backends and proxies. Ports: see bench/README.md.
+
+start_backends() {
+  local conf
+  conf=$(render nginx-backend.conf.in nginx-backend)
+  start nginx-backend load nginx -e "$RUN/nginx-backend.err" -p "$RUN" -c "$conf" -g 'daemon off;'
+  NGINX_BACKEND_PID=$LAST_PID
+  start iperf3-server load iperf3 -s -B 127.0.0.1 -p 15201
+  start hold-backend load python3 "$BENCH/lib/holdconns.py" serve 15300
+  wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300
+  record_children "$NGINX_BACKEND_PID" nginx-backend
+}
+
+# Port prefix of a proxy's three listeners (mux, raw, hold): PORT_PREFIX + 1/2/3.
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
+  local base
+  case $1 in
+    direct)
+      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; esac
+      return ;;
+    haproxy) base=20000 ;;
+    nginx) base=21000 ;;
+    l4mux) base=22000 ;;
+    l4mux-jdk*) base=23000 ;;
+  esac
+  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; esac
+}
+
+start_haproxy() {
+  local conf
+  conf=$(render haproxy.cfg.in haproxy)
+  haproxy -c -q -f "$conf" >"$RUN/haproxy-check.log" 2>&1 || die "haproxy config: $(cat "$RUN/haproxy-check.log")"
+  start haproxy proxy haproxy -db -f "$conf"
+  PROXY_PID=$LAST_PID
+  wait_port 20001; wait_port 20002; wait_port 20003
+}
+
+start_nginx() {
+  local conf
+  conf=$(render nginx-stream.conf.in nginx-stream)
+  start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
+  PROXY_PID=$LAST_PID
+  wait_port 21001; wait_port 21002; wait_port 21003
+  record_children "$PROXY_PID" nginx-stream
+}
+
+# start_l4mux NAME JAVA: starts the jar and waits for /ready; sets PROXY_PID and STARTUP_MS.
+start_l4mux() {
+  local name=$1 java=$2 conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() t0
+  if [ "$name" != l4mux ]; then
+    conf=$RUN/$name.yaml
+    sed -e 's/127\.0\.0\.1:220/127.0.0.1:230/g' "$BENCH/l4mux.yaml" >"$conf"
+    admin=127.0.0.1:23900
+  fi
+  read -r -a opts <<<"$L4MUX_JVM_OPTS"
+  [ "$(java_major "$java")" -ge 24 ] && opts+=(--sun-misc-unsafe-memory-access=allow)
+  [ -n "${L4MUX_JFR:-}" ] && opts+=(-XX:+FlightRecorder "-XX:StartFlightRecording=name=bench,settings=profile")
+  t0=$(date +%s%N)
+  L4MUX_ADMIN_LISTEN=$admin L4MUX_NODE_NAME=$name start "$name" proxy "$java" "${opts[@]}" -jar "$L4MUX_JAR" -conf "$conf"
+  PROXY_PID=$LAST_PID
+  while [ $((($(date +%s%N) - t0) / 1000000)) -lt 60000 ]; do
+    if curl -sf -m 2 -o /dev/null "http://$admin/ready"; then
+      STARTUP_MS=$((($(date +%s%N) - t0) / 1000000))
+      return 0
+    fi
+    alive "$PROXY_PID" || die "$name exited: $(tail -5 "$RUN/$name.log")"
+    sleep 0.01
+  done
+  die "$name not ready after 60 s (log: $RUN/$name.log)"
+}
+
+start_proxy() { # proxy
+  case $1 in
+    direct) PROXY_PID="" ;;
+    haproxy) start_haproxy ;;
+    nginx) start_nginx ;;
+    l4mux) start_l4mux l4mux "$L4MUX_JAVA" ;;
+    l4mux-jdk*) start_l4mux "$1" "$L4MUX_JAVA2" ;;
+  esac
+}
+
+stop_proxy() { # proxy
+  case $1 in
+    direct) ;;
+    haproxy) stop_named haproxy ;;
+    nginx) stop_named 'nginx-stream*' ;;
+    *) dump_jfr "$1"; stop_named "$1" ;;
+  esac
+}
+
+# With L4MUX_JFR set, saves the running recording of an l4mux process as $RUN/NAME[-N].jfr.
+dump_jfr() { # proxy
+  [ -n "${L4MUX_JFR:-}" ] || return 0
+  local java=$L4MUX_JAVA pid name file
+  [ "$1" = l4mux ] || java=$L4MUX_JAVA2
+  java=$(readlink -f "$(command -v "$java")")
+  file=$RUN/$1.jfr
+  [ -e "$file" ] && file=$RUN/$1-$(date +%s).jfr
+  while read -r pid name; do
+    [ "$name" = "$1" ] && alive "$pid" || continue
+    "$(dirname "$java")/jcmd" "$pid" JFR.dump name=bench "filename=$file" >>"$RUN/jfr.log" 2>&1 \
+      && log "profile: $file" || log "JFR.dump failed, see $RUN/jfr.log"
+  done <"$PIDS"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Measurements. Each appends "scenario proxy run metric value" rows to $RESULTS.
+
+emit() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+
+run_iperf() { # scenario proxy run streams
+  local port out
+  port=$(proxy_port "$2" raw)
+  out=$RUN/iperf-$1-$2-$3.json
+  ${LOAD_PIN[@]+"${LOAD_PIN[@]}"} iperf3 -c 127.0.0.1 -p "$port" -t "$SECONDS_PER_RUN" -P "$4" -J >"$out" 2>&1 || true
+  python3 - "$out" "$1" "$2" "$3" >>"$RESULTS" <<'EOF' || log "iperf3 $1 via $2: no result ($out)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+bps = d["end"]["sum_received"]["bits_per_second"]
+print(f"{sys.argv[2]}\t{sys.argv[3]}\t{sys.argv[4]}\tgbps\t{bps / 1e9:.3f}")
+EOF
+}
+
+run_wrk() { # scenario proxy run
+  local scenario=$1 proxy=$2 run=$3 url port args=() out
+  case $scenario in
+    http_*) port=$(proxy_port "$proxy" mux-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
+    tls_*) port=$(proxy_port "$proxy" mux-tls); url="https://localhost:$port/" ;;  # SNI = URL host
+  esac
+  case $scenario in *_close) args+=(-H 'Connection: close') ;; esac
+  out=$RUN/wrk-$scenario-$proxy-$run.txt
+  ${LOAD_PIN[@]+"${LOAD_PIN[@]}"} wrk -t "$WRK_THREADS" -c "$WRK_CONNS" -d "${SECONDS_PER_RUN}s" --latency "${args[@]}" "$url" >"$out" 2>&1 || true
+  python3 - "$out" "$scenario" "$proxy" "$run" >>"$RESULTS" <<'EOF' || log "wrk $scenario via $proxy: no result ($out)"
+import re, sys
+text = open(sys.argv[1]).read()
+key = "\t".join(sys.argv[2:5])
+def ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+print(f"{key}\trps\t{rps:.1f}")
+for pct, name in (("50", "p50_ms"), ("99", "p99_ms")):
+    value = ms(re.search(pct + r"%\s+(\S+)", text).group(1))
+    print(f"{key}\t{name}\t{value:.3f}")
+errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+errors += int(m.group(1)) if m else 0
+total = re.search(r"(\d+) requests in", text)
+if total and int(total.group(1)) == 0:
+    sys.exit(1)
+print(f"{key}\terrors\t{errors}")
+EOF
+}
+
+run_memory() { # proxy run
+  local proxy=$1 run=$2 port before after out i line held
+  port=$(proxy_port "$proxy" hold)
+  start_proxy "$proxy"
+  [ -n "${STARTUP_MS:-}" ] && [ "$proxy" = l4mux ] && emit startup l4mux "m$run" ms "$STARTUP_MS"
+  sleep 1
+  before=$(tree_rss "$PROXY_PID")
+  out=$RUN/hold-$proxy-$run.txt
+  start "hold-client-$proxy" load python3 "$BENCH/lib/holdconns.py" connect "$port" "$MEM_CONNS"
+  line=""
+  for i in $(seq 1200); do
+    line=$(grep -m1 '^ready' "$RUN/hold-client-$proxy.log" || true)
+    [ -n "$line" ] && break
+    sleep 0.1
+  done
+  cp "$RUN/hold-client-$proxy.log" "$out"
+  held=$(echo "$line" | awk '{print $2}')
+  sleep 2
+  after=$(tree_rss "$PROXY_PID")
+  if [ -n "$held" ] && [ "$held" -gt 0 ]; then
+    emit memory "$proxy" "$run" kib_per_conn "$(awk -v a="$after" -v b="$before" -v n="$held" 'BEGIN {printf "%.2f", (a - b) / n}')"
+    [ "$held" -lt "$MEM_CONNS" ] && log "memory via $proxy: only $held of $MEM_CONNS connections held"
+    log "memory via $proxy: RSS $before -> $after KiB with $held connections"
+  else
+    log "memory via $proxy: no connection held ($out)"
+  fi
+  stop_named "hold-client-$proxy"
+  stop_proxy "$proxy"
+  STARTUP_MS=""
+}
+
+run_jmh() {
+  local cp=$RUN/test-classpath.txt
+  log "JMH: compiling the benchmarks (build dir $L4MUX_BUILD_DIR)"
+  (cd "$ROOT" && { mvn -B -q -o test-compile "-Dbuild.dir=$L4MUX_BUILD_DIR" || mvn -B -q test-compile "-Dbuild.dir=$L4MUX_BUILD_DIR"; } \
+    && { mvn -B -q -o dependency:build-classpath -Dmdep.includeScope=test "-Dmdep.outputFile=$cp" "-Dbuild.dir=$L4MUX_BUILD_DIR" \
+      || mvn -B -q dependency:build-classpath -Dmdep.includeScope=test "-Dmdep.outputFile=$cp" "-Dbuild.dir=$L4MUX_BUILD_DIR"; }) \
+    >"$RUN/jmh-build.log" 2>&1 || { log "JMH: build failed, see $RUN/jmh-build.log"; return 0; }
+  # shellcheck disable=SC2086
+  ${PROXY_PIN[@]+"${PROXY_PIN[@]}"} "$L4MUX_JAVA" -cp "$L4MUX_BUILD_DIR/test-classes:$L4MUX_BUILD_DIR/classes:$(cat "$cp")" \
+    org.openjdk.jmh.Main 'dev\.l4mux\.bench\..*' $JMH_ARGS -tu ns -bm avgt -rf json -rff "$RUN/jmh.json" \
+    >"$RUN/jmh.log" 2>&1 || log "JMH: failed, see $RUN/jmh.log"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Smoke: every backend and proxy up, one exchange through each, everything down.
+
+smoke() {
+  local proxy port body
+  for proxy in direct haproxy nginx l4mux; do
+    [ "$proxy" = direct ] || start_proxy "$proxy"
+    port=$(proxy_port "$proxy" mux-http)
+    body=$(curl -sf -m 5 -H 'Host: www.bench.test' "http://127.0.0.1:$port/") || die "HTTP via $proxy"
+    [ "$body" = www ] || die "HTTP via $proxy answered '$body'"
+    for name in a b; do
+      port=$(proxy_port "$proxy" mux-tls)
+      [ "$proxy" = direct ] && [ "$name" = b ] && port=18444
+      body=$(curl -sfk -m 5 --resolve "$name.bench.test:$port:127.0.0.1" "https://$name.bench.test:$port/") \
+        || die "TLS $name.bench.test via $proxy"
+      [ "$body" = "$name" ] || die "TLS $name.bench.test via $proxy answered '$body'"
+    done
+    port=$(proxy_port "$proxy" raw)
+    ${LOAD_PIN[@]+"${LOAD_PIN[@]}"} iperf3 -c 127.0.0.1 -p "$port" -n 1M >"$RUN/smoke-iperf-$proxy.log" 2>&1 \
+      || die "iperf3 via $proxy: $(tail -3 "$RUN/smoke-iperf-$proxy.log")"
+    port=$(proxy_port "$proxy" hold)
+    timeout 20 python3 - "$BENCH/lib/holdconns.py" "$port" <<'EOF' || die "hold via $proxy"
+import subprocess, sys
+p = subprocess.Popen([sys.executable, sys.argv[1], "connect", sys.argv[2], "10"], stdout=subprocess.PIPE, text=True)
+line = p.stdout.readline()
+p.terminate(); p.wait()
+sys.exit(0 if line.startswith("ready 10 ") else 1)
+EOF
+    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, iperf3, held connections)"
+    [ "$proxy" = direct ] || stop_proxy "$proxy"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+
+header() {
+  local java2=""
+  [ -n "$L4MUX_JAVA2" ] && java2=" and $(java_version "$L4MUX_JAVA2") (\`l4mux-jdk$(java_major "$L4MUX_JAVA2")\`)"
+  cat <<EOF
+# l4mux benchmark: $MODE run, $(date -u +%Y-%m-%d) $(date -u +%H:%M) UTC
+
+Produced by \`bench/run.sh${ARGS:+ $ARGS}\` (see [bench/README.md](../README.md)). All traffic on loopback.
+
+| | |
+|---|---|
+| machine | $(nproc) cpus ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r) |
+| JDK (l4mux) | $(java_version "$L4MUX_JAVA")$java2; options \`$L4MUX_JVM_OPTS\` |
+| l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes") |
+| HAProxy | $(haproxy -v 2>&1 | head -1 | awk '{print $3}') (tcp mode, nbthread 2, maxconn 9000) |
+| nginx | $(nginx -v 2>&1 | sed 's|.*nginx/||') (stream, ssl_preread + map, worker_processes 2) |
+| iperf3 / wrk | $(iperf3 --version | head -1 | awk '{print $2}') / $(wrk -v 2>&1 | head -1 | awk '{print $2}') (wrk -t$WRK_THREADS -c$WRK_CONNS) |
+| runs | $RUNS per proxy and scenario, ${SECONDS_PER_RUN} s each, alternated; memory: $MEM_CONNS connections, $MEM_RUNS run(s) |
+| CPU pinning (taskset) | $PINNING |
+| load average at start / end | $LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg) |
+| other busy processes at start | $BUSY_START |
+EOF
+}
+
+main() {
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 20000 2>/dev/null || true
+  LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+  BUSY_START=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 5 {printf "%s%s (%s%%)", sep, $2, $1; sep=", "}')
+  BUSY_START=${BUSY_START:-none above 5% cpu}
+  log "mode $MODE, run dir $RUN, fd limit $(ulimit -n)"
+  install_tools
+  ensure_jar
+  make_certs
+  start_backends
+
+  if [ "$MODE" = smoke ]; then
+    smoke
+    log "smoke ok"
+    return 0
+  fi
+
+  local proxies=${BENCH_PROXIES:-direct haproxy nginx l4mux} java2="" s p r list
+  [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
+  local traffic=""
+  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_*) traffic="$traffic $s" ;; esac; done
+  if [ -n "$traffic" ]; then
+    for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
+    for s in $traffic; do
+      list=$proxies
+      case " $JAVA2_SCENARIOS " in *" $s "*) [ -n "$java2" ] && list="$list $java2" ;; esac
+      for r in $(seq "$RUNS"); do
+        for p in $list; do
+          log "$s run $r/$RUNS via $p"
+          case $s in
+            iperf1) run_iperf "$s" "$p" "$r" 1 ;;
+            iperf8) run_iperf "$s" "$p" "$r" 8 ;;
+            *) run_wrk "$s" "$p" "$r" ;;
+          esac
+        done
+      done
+    done
+    for p in $java2 $proxies; do stop_proxy "$p"; done
+  fi
+
+  case " $SCENARIOS " in *" memory "*)
+    for r in $(seq "$MEM_RUNS"); do
+      for p in $proxies; do
+        [ "$p" = direct ] && continue
+        log "memory run $r/$MEM_RUNS via $p"; run_memory "$p" "$r"
+      done
+    done ;;
+  esac
+  case " $SCENARIOS " in *" startup "*)
+    for r in $(seq "$STARTUP_RUNS"); do
+      start_l4mux l4mux "$L4MUX_JAVA"; emit startup l4mux "$r" ms "$STARTUP_MS"; stop_proxy l4mux
+    done ;;
+  esac
+  case " $SCENARIOS " in *" jmh "*) run_jmh ;; esac
+
+  mkdir -p "$BENCH/results"
+  header >"$RUN/header.md"
+  python3 "$BENCH/lib/report.py" "$RESULTS" "$RUN/header.md" "$RUN/jmh.json" >"$BENCH/results/latest.md"
+  log "results: $BENCH/results/latest.md (raw: $RESULTS); took ${SECONDS} s"
+  cat "$BENCH/results/latest.md"
+}
+
