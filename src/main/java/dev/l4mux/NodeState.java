@@ -27,6 +27,7 @@ public final class NodeState {
   private final java.util.concurrent.atomic.AtomicInteger ephemeralPortCount = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
   private volatile ConfigVersion configVersion = ConfigVersion.NONE;
+  private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
 
   public NodeState(String nodeName, L4muxMetrics metrics) {
@@ -45,9 +46,15 @@ public final class NodeState {
   /** Installs a new table; connections already relayed keep the decision they were given. */
   public void install(RouteTable table, ConfigVersion version) {
     configVersion = version;
+    versionedConfig = new dev.l4mux.cluster.VersionedConfig(version, table.config().source());
     routeTable.set(table);
     metrics.configVersion(table.version());
     metrics.trackBackends(table.backends());
+  }
+
+  /** The active configuration with its version, or null before the first. */
+  public dev.l4mux.cluster.VersionedConfig versionedConfig() {
+    return versionedConfig;
   }
 
   /** The version of the active configuration ({@link ConfigVersion#NONE} before the first). */

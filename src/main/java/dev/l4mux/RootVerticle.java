@@ -70,7 +70,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
     state = new NodeState(nodeName(), metrics());
     listeners = new Listeners(vertx, state);
     source = ConfigSource.from(config());
-    distribution = new ConfigDistribution(vertx, state.nodeName(), state::configVersion, this::install);
+    distribution = new ConfigDistribution(vertx, state.nodeName(), state::versionedConfig, this::install);
     directory = new NodeDirectory(vertx, state.nodeName(), this::stats);
     int loops = Listeners.eventLoops(vertx);
     return source.start(vertx, this::onFileChanged, this::onFileError)

@@ -31,16 +31,16 @@ public final class ConfigDistribution {
 
   private final Vertx vertx;
   private final String node;
-  private final Supplier<ConfigVersion> current;
+  private final Supplier<VersionedConfig> current;
   private final Consumer<VersionedConfig> apply;
   private MessageConsumer<JsonObject> consumer;
   private long repairTimer = -1;
 
   /**
-   * @param current the version this node runs
-   * @param apply called on the caller's context with a version newer than {@code current}
+   * @param current the version this node runs, or null before the first
+   * @param apply called with a version newer than {@code current}
    */
-  public ConfigDistribution(Vertx vertx, String node, Supplier<ConfigVersion> current, Consumer<VersionedConfig> apply) {
+  public ConfigDistribution(Vertx vertx, String node, Supplier<VersionedConfig> current, Consumer<VersionedConfig> apply) {
     this.vertx = vertx;
     this.node = node;
     this.current = current;
@@ -50,7 +50,7 @@ public final class ConfigDistribution {
   /** Starts listening for new versions and repairing from the stored one. */
   public Future<Void> start() {
     consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CONFIG_CHANGED).handler(m -> offer(m.body()));
-    repairTimer = vertx.setPeriodic(REPAIR_PERIOD_MS, id -> readStored().onSuccess(stored -> stored.ifPresent(this::offer)));
+    repairTimer = vertx.setPeriodic(REPAIR_PERIOD_MS, id -> repair());
     return consumer.completion();
   }
 
@@ -59,6 +59,23 @@ public final class ConfigDistribution {
       vertx.cancelTimer(repairTimer);
     }
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  /**
+   * Anti-entropy: take the stored version if it is newer; store (and publish) ours if it is newer
+   * than the stored one, which happens after a partition heals and the merged map kept the other
+   * side's entry. Either way every node ends on the greatest version.
+   */
+  private void repair() {
+    readStored().onSuccess(stored -> {
+      VersionedConfig mine = current.get();
+      if (stored.isPresent() && (mine == null || stored.get().version().isNewerThan(mine.version()))) {
+        offer(stored.get());
+      } else if (mine != null && mine.version().number() > 0
+          && (stored.isEmpty() || mine.version().isNewerThan(stored.get().version()))) {
+        storeIfNewer(mine, STORE_ATTEMPTS).onSuccess(v -> vertx.eventBus().publish(Addresses.CONFIG_CHANGED, mine.toJson()));
+      }
+    });
   }
 
   /** The version stored cluster-wide, if any node ever pushed one. */
@@ -74,7 +91,7 @@ public final class ConfigDistribution {
     return vertx.sharedData()
         .getCounter(COUNTER)
         .compose(counter -> counter.incrementAndGet())
-        .map(n -> new VersionedConfig(new ConfigVersion(Math.max(n, current.get().number() + 1), node), config))
+        .map(n -> new VersionedConfig(new ConfigVersion(Math.max(n, currentVersion().number() + 1), node), config))
         .compose(versioned -> storeIfNewer(versioned, STORE_ATTEMPTS).map(versioned))
         .onSuccess(versioned -> {
           vertx.eventBus().publish(Addresses.CONFIG_CHANGED, versioned.toJson());
@@ -90,8 +107,13 @@ public final class ConfigDistribution {
     }
   }
 
+  private ConfigVersion currentVersion() {
+    VersionedConfig mine = current.get();
+    return mine == null ? ConfigVersion.NONE : mine.version();
+  }
+
   private void offer(VersionedConfig versioned) {
-    if (versioned.version().isNewerThan(current.get())) {
+    if (versioned.version().isNewerThan(currentVersion())) {
       apply.accept(versioned);
     }
   }
