@@ -3,12 +3,12 @@ package dev.l4mux.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.l4mux.testsupport.Lines;
 import dev.l4mux.testsupport.Ports;
 import dev.l4mux.testsupport.TaggedBackend;
 import dev.l4mux.testsupport.TaggedBackends;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -224,17 +224,10 @@ class ClusterIT {
     try (Socket socket = new Socket("127.0.0.1", proxyPort)) {
       socket.setSoTimeout(5000);
       socket.getOutputStream().write("hi\n".getBytes(StandardCharsets.UTF_8));
-      return readLine(socket.getInputStream());
+      return Lines.readLine(socket.getInputStream());
     }
   }
 
-  private static String readLine(InputStream in) throws Exception {
-    StringBuilder line = new StringBuilder();
-    for (int b; (b = in.read()) != -1 && b != '\n'; ) {
-      line.append((char) b);
-    }
-    return line.toString();
-  }
 
   private static String config(int backendPort) {
     return """

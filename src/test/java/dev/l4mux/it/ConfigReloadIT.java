@@ -3,12 +3,12 @@ package dev.l4mux.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.l4mux.testsupport.Lines;
 import dev.l4mux.testsupport.Ports;
 import dev.l4mux.testsupport.TaggedBackend;
 import dev.l4mux.testsupport.TaggedBackends;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -127,21 +127,14 @@ class ConfigReloadIT {
   private static String exchange(Socket socket, String line) throws Exception {
     socket.setSoTimeout(5000);
     socket.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
-    String tag = readLine(socket.getInputStream());
-    assertEquals(line, readLine(socket.getInputStream()));
+    String tag = Lines.readLine(socket.getInputStream());
+    assertEquals(line, Lines.readLine(socket.getInputStream()));
     return tag;
   }
 
   private static String echo(Socket socket, String line) throws Exception {
     socket.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
-    return readLine(socket.getInputStream());
+    return Lines.readLine(socket.getInputStream());
   }
 
-  private static String readLine(InputStream in) throws Exception {
-    StringBuilder line = new StringBuilder();
-    for (int b; (b = in.read()) != -1 && b != '\n'; ) {
-      line.append((char) b);
-    }
-    return line.toString();
-  }
 }
