@@ -33,7 +33,11 @@ public final class AccessLogVerticle extends VerticleBase {
   }
 
   private final dev.l4mux.NodeState state;
+  /** Lines are flushed in batches: one write system call per period, not one per connection. */
+  private static final long FLUSH_PERIOD_MS = 200;
+
   private MessageConsumer<ConnectionClosed> consumer;
+  private long flushTimer = -1;
 
   public AccessLogVerticle(dev.l4mux.NodeState state) {
     this.state = state;
@@ -45,6 +49,7 @@ public final class AccessLogVerticle extends VerticleBase {
         vertx.eventBus()
             .<ConnectionClosed>localConsumer(Addresses.CONNECTION_EVENTS)
             .handler(message -> log(message.body()));
+    flushTimer = vertx.setPeriodic(FLUSH_PERIOD_MS, id -> STDOUT.flush());
     return consumer.completion();
   }
 
@@ -63,13 +68,17 @@ public final class AccessLogVerticle extends VerticleBase {
   public Future<?> stop() {
     return state.awaitDrained(vertx, state.drainLimit())
         .compose(v -> vertx.timer(100)) // the last close events are still on their way
-        .compose(v -> consumer.unregister());
+        .compose(v -> consumer.unregister())
+        .onComplete(v -> {
+          vertx.cancelTimer(flushTimer);
+          STDOUT.flush();
+        });
   }
 
   /** Prints the message alone, one line per record. */
   private static final class StdoutLineHandler extends Handler {
-    private final PrintStream out =
-        new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    private final PrintStream out = new PrintStream(
+        new java.io.BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024), false, StandardCharsets.UTF_8);
 
     @Override
     public void publish(LogRecord record) {
@@ -80,11 +89,10 @@ public final class AccessLogVerticle extends VerticleBase {
 
     synchronized void print(String line) {
       out.println(line);
-      out.flush();
     }
 
     @Override
-    public void flush() {
+    public synchronized void flush() {
       out.flush();
     }
 
