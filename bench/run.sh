@@ -36,7 +36,7 @@ ALL_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close memory startup 
 case $MODE in
   quick) RUNS=${BENCH_RUNS:-3}; SECONDS_PER_RUN=${BENCH_SECONDS:-3}; MEM_RUNS=1; STARTUP_RUNS=3
          JAVA2_SCENARIOS="iperf1 iperf8 http_ka"
-         JMH_ARGS="-f 1 -wi 1 -w 500ms -i 2 -r 1s" ;;
+         JMH_ARGS="-f 1 -wi 1 -w 500ms -i 3 -r 500ms" ;;
   full)  RUNS=${BENCH_RUNS:-5}; SECONDS_PER_RUN=${BENCH_SECONDS:-8}; MEM_RUNS=3; STARTUP_RUNS=5
          JAVA2_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close"
          JMH_ARGS="-f 2 -wi 3 -w 1s -i 5 -r 1s" ;;

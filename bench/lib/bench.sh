@@ -44,9 +44,14 @@ start() {
   record "$LAST_PID" "$name"
 }
 
-# Records the children of a started process (nginx workers) once they are up.
-record_children() { # pid name
-  local child
+# Records the children of a started process (nginx workers) once they are up (up to 2 s for
+# the expected number; stop_pid also stops children it finds later).
+record_children() { # pid name [expected]
+  local child i
+  for i in $(seq 20); do
+    [ "$(children "$1" | wc -l)" -ge "${3:-2}" ] && break
+    sleep 0.1
+  done
   for child in $(children "$1"); do
     grep -q "^$child " "$PIDS" || record "$child" "$2 worker"
   done

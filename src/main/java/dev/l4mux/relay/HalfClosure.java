@@ -1,13 +1,14 @@
 package dev.l4mux.relay;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
@@ -37,6 +38,9 @@ final class HalfClosure {
     ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
     Channel channel = vertxHandler.channel();
     channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    // With half-closure Netty shuts the input (SHUT_RD, which drops unread bytes) once a read loop
+    // that saw the peer's FIN ends; an unbounded loop reads to the end of the stream first.
+    channel.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(Integer.MAX_VALUE));
     channel.pipeline().addBefore(vertxHandler.name(), "l4mux-half-closure", new ChannelInboundHandlerAdapter() {
       @Override
       public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
@@ -64,10 +68,13 @@ final class HalfClosure {
     }
   }
 
-  /** Sends a FIN on {@code socket} once everything written to it is flushed (Netty fails pending writes on shutdownOutput). */
-  static void shutdownOutputAfterFlush(NetSocket socket) {
+  /**
+   * Sends a FIN on {@code socket} once {@code lastWrite} (the latest write to it, which completes
+   * after every earlier one) is done: Netty fails writes still pending at shutdownOutput.
+   */
+  static void shutdownOutputAfter(NetSocket socket, Future<Void> lastWrite) {
     if (socket instanceof NetSocketInternal internal) {
-      internal.writeMessage(Unpooled.EMPTY_BUFFER).onComplete(ignored -> {
+      lastWrite.onComplete(ignored -> {
         if (internal.channelHandlerContext().channel() instanceof DuplexChannel duplex && duplex.isActive()) {
           duplex.shutdownOutput();
         }

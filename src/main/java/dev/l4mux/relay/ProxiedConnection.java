@@ -14,10 +14,14 @@ import dev.l4mux.route.RouteTable;
 import dev.l4mux.sniff.SniffDecision;
 import dev.l4mux.sniff.Sniffed;
 import dev.l4mux.sniff.SnifferCatalogue;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
@@ -99,8 +103,7 @@ public final class ProxiedConnection {
     activeCell = state.metrics().activeConnections(listener.name(), L4muxMetrics.NONE, L4muxMetrics.NONE);
     activeCell.incrementAndGet();
     client.exceptionHandler(this::onClientFailure);
-    client.endHandler(v -> onClientEnded());
-    client.closeHandler(v -> onClientClosed());
+    client.closeHandler(v -> onClientEnded());
     client.shutdownHandler(v -> onDrain());
     RouteTable table = state.routeTable();
     if (table != null && table.allowsHalfClose(listener.name())) {
@@ -110,17 +113,29 @@ public final class ProxiedConnection {
         clientFin.onInputShutdown(this::onClientEnded);
       }
     }
+    // Raw messages: no Vert.x read queue, so every byte read is in the prefix before any close or
+    // FIN is reported, and pausing stops reading from the kernel (see docs/design.md).
+    ((NetSocketInternal) client).messageHandler(this::onClientMessage);
     if (table != null && !table.needsSniffing(listener.name())) {
       // Routes cannot be told apart by sniffed facts: connect now, so server-first protocols work.
-      client.handler(this::onSniffBytes);
       askRouter();
       return;
     }
-    client.handler(this::onSniffBytes);
     timerId = vertx.setTimer(listener.timeouts().sniff().toMillis(), t -> onSniffTimeout());
   }
 
+  private void onClientMessage(Object message) {
+    if (message instanceof ByteBuf bytes) {
+      onSniffBytes(BufferInternal.safeBuffer(bytes)); // copies (the prefix is small) and releases
+    } else {
+      ReferenceCountUtil.release(message);
+    }
+  }
+
   private void onSniffBytes(Buffer bytes) {
+    if (prefix == null) {
+      return; // relaying already (cannot happen: the relay takes over the message handler)
+    }
     prefix.appendBuffer(bytes);
     if (phase != Phase.SNIFFING) {
       // Routing or connecting: keep reading (so a FIN stays behind the bytes before it), but bounded.
@@ -136,8 +151,15 @@ public final class ProxiedConnection {
     }
   }
 
-  /** The client finished sending before the relay started (its bytes so far are all in the prefix). */
+  /**
+   * The client finished sending (FIN or close) before the relay started; every byte it sent is in
+   * the prefix. A client that sent its bytes and left while we routed or connected still has them
+   * relayed: the relay starts ended on the client side.
+   */
   private void onClientEnded() {
+    if (phase == Phase.RELAYING || phase == Phase.CLOSED) {
+      return;
+    }
     clientEnded = true;
     if (phase != Phase.SNIFFING) {
       return;
@@ -146,16 +168,6 @@ public final class ProxiedConnection {
       finish("client_closed");
     } else {
       sniffed(SniffDecision.decide(SnifferCatalogue.all(), prefix, true));
-    }
-  }
-
-  /**
-   * Vert.x reports the close before paused data is delivered, so a client that sent its bytes and
-   * closed while we were routing or connecting still gets them relayed; the relay then sees the end.
-   */
-  private void onClientClosed() {
-    if (phase == Phase.SNIFFING && prefix.length() == 0) {
-      finish("client_closed");
     }
   }
 

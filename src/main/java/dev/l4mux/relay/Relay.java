@@ -1,9 +1,12 @@
 package dev.l4mux.relay;
 
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -14,15 +17,19 @@ import java.util.function.Consumer;
 /**
  * Relays bytes both ways between a client and its backend on their shared event loop.
  *
+ * <p>Zero-copy: each side runs on raw messages ({@link NetSocketInternal#messageHandler}); a buffer
+ * read from one socket is handed to the other's {@code writeMessage}, which releases it once
+ * written. No Vert.x read queue sits in between, so nothing read can be overtaken by a close or a
+ * FIN, and pausing a side stops reading from its kernel socket.
+ *
  * <p>Backpressure: when the destination's write queue is full the source is paused until the
  * destination drains, so a slow reader stalls the fast writer instead of growing memory.
  *
- * <p>End of stream: a side's end is acted on only once every byte it sent has been handed to the
- * other side (Vert.x reports a close before paused data is delivered; the end comes after it).
- * Without half-close, the first side to end closes both, each after flushing what it still has to
- * write; with half-close, the end is passed on as a FIN (shutdown of the other side's output, RFC
- * 9293 3.6) and the relay finishes when both directions are done. A socket that cannot flush (its
- * peer stopped reading) is forced shut after {@link #FLUSH_GRACE}, so nothing lingers.
+ * <p>End of stream: without half-close, the first side to close closes the other after its pending
+ * writes are flushed. With half-close, a FIN (input shutdown, RFC 9293 3.6) is passed on as a FIN
+ * once the writes before it are flushed, and the relay ends when both directions are done; a full
+ * close (or reset) of either side still ends it at once. A socket that cannot flush (its peer
+ * stopped reading) is forced shut after {@link #FLUSH_GRACE}, so nothing lingers.
  */
 final class Relay {
 
@@ -59,18 +66,19 @@ final class Relay {
   /**
    * Writes the sniffed prefix to the backend, then relays both ways.
    *
-   * @param clientEnded the client's end was already seen while sniffing
+   * @param clientEnded the client already sent its FIN (or closed) while we sniffed and connected
    */
   void start(Buffer replay, boolean clientEnded) {
     if (replay != null && replay.length() > 0) {
-      client.received(replay);
+      client.count(replay.length());
+      client.lastWrite = backend.socket.write(replay);
     }
     backend.socket.shutdownHandler(v -> {}); // the listener's drain decides when relayed connections end
     client.start();
     backend.start();
     armIdleTimer(idleTimeout);
     if (clientEnded) {
-      client.ended();
+      client.inputEnded();
     }
   }
 
@@ -123,14 +131,12 @@ final class Relay {
     final String name;
     final NetSocket socket;
     final Counter counter;
+    final HalfClosure fin;
     Side peer;
     long bytes;
-    boolean paused;
-    boolean ended;
-    boolean closed;
-    boolean finPending;
-
-    final HalfClosure fin;
+    boolean inputEnded;
+    /** The latest write of this side's bytes to the peer: it completes after every earlier one. */
+    Future<Void> lastWrite = Future.succeededFuture();
 
     Side(String name, NetSocket socket, Counter counter, HalfClosure fin) {
       this.name = name;
@@ -140,71 +146,47 @@ final class Relay {
     }
 
     void start() {
-      socket.handler(this::received);
-      socket.endHandler(v -> ended());
-      socket.closeHandler(v -> closed());
+      ((NetSocketInternal) socket).messageHandler(this::received);
+      socket.closeHandler(v -> close(name + "_closed"));
       socket.exceptionHandler(e -> close(name + "_error"));
       if (fin != null) {
-        // Data read before the FIN may still be queued behind backpressure: pass it on first.
-        fin.onInputShutdown(() -> {
-          if (paused) {
-            finPending = true;
-          } else {
-            ended();
-          }
-        });
+        fin.onInputShutdown(this::inputEnded);
       }
       socket.resume();
     }
 
-    void received(Buffer buffer) {
-      int n = buffer.length();
+    void count(int n) {
       bytes += n;
       counter.increment(n);
       lastActivityNanos = System.nanoTime();
-      peer.socket.write(buffer);
+    }
+
+    void received(Object message) {
+      if (!(message instanceof ByteBuf buffer)) {
+        ReferenceCountUtil.release(message);
+        return;
+      }
+      count(buffer.readableBytes());
+      lastWrite = ((NetSocketInternal) peer.socket).writeMessage(buffer); // takes ownership: released once written
       if (peer.socket.writeQueueFull()) {
-        paused = true;
         socket.pause();
-        peer.socket.drainHandler(v -> {
-          paused = false;
-          socket.resume();
-          if (finPending && !paused) {
-            finPending = false;
-            ended();
-          }
-        });
+        peer.socket.drainHandler(v -> socket.resume());
       }
     }
 
-    /** Every byte this side sent has been handed to the peer. */
-    void ended() {
-      if (ended) {
+    /** This side sent its FIN: everything it sent before has already been handed to the peer. */
+    void inputEnded() {
+      if (inputEnded) {
         return;
       }
-      ended = true;
-      if (halfClose && !peer.closed) {
-        HalfClosure.shutdownOutputAfterFlush(peer.socket);
-        if (peer.ended) {
+      inputEnded = true;
+      if (halfClose) {
+        HalfClosure.shutdownOutputAfter(peer.socket, lastWrite);
+        if (peer.inputEnded) {
           close(name + "_closed");
         }
       } else {
         close(name + "_closed");
-      }
-    }
-
-    void closed() {
-      closed = true;
-      if (peer.closed) {
-        finish(name + "_closed");
-      } else if (!ended) {
-        // Closed with data still queued behind backpressure: the end follows once it is relayed.
-        // Should the peer never drain, give up after the grace period.
-        vertx.setTimer(FLUSH_GRACE.toMillis(), t -> {
-          if (!ended) {
-            close(name + "_closed");
-          }
-        });
       }
     }
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * 256 MB each way (times the scale; 4 gives the issue's 1 GB) through the proxy, written in random
  * chunk sizes with random pauses, compared by SHA-256 at both ends: once over plain TCP (both
- * directions at once, half-close route so each direction ends on its own FIN), once through TLS
+ * directions at once, each side reading the known size before closing), once through TLS
  * passthrough (a Vert.x TLS client with SNI, the kit's Vert.x TLS echo backend).
  */
 @Tag("reliability")
@@ -57,7 +57,7 @@ class DataIntegrityIT {
             listeners:
               - { name: edge, bind: ["127.0.0.1:0"] }
             routes:
-              - { name: bulk, halfClose: true, backends: [ { address: "127.0.0.1:%d" } ] }
+              - { name: bulk, backends: [ { address: "127.0.0.1:%d" } ] }
             """.formatted(backend.getLocalPort()))) {
       long baseline = Heap.usedAfterGc();
       CompletableFuture<String[]> backendSide = CompletableFuture.supplyAsync(() -> {
@@ -121,8 +121,8 @@ class DataIntegrityIT {
   }
 
   /**
-   * Sends {@code size} bytes (random chunks, random pauses) while reading everything the peer
-   * sends; returns {sha256(sent), sha256(received)} once both directions ended.
+   * Sends {@code size} bytes (random chunks, random pauses) while reading {@code size} bytes from
+   * the peer; returns {count and sha256 sent, count and sha256 received}.
    */
   private static String[] bothWays(Socket s, long size, long seed) throws Exception {
     s.setSoTimeout(120_000);
@@ -132,7 +132,7 @@ class DataIntegrityIT {
       long count = 0;
       try {
         InputStream in = s.getInputStream();
-        for (int n; (n = in.read(buf)) >= 0; ) {
+        for (int n; count < size && (n = in.read(buf, 0, (int) Math.min(buf.length, size - count))) >= 0; ) {
           sha.update(buf, 0, n);
           count += n;
         }
@@ -154,7 +154,8 @@ class DataIntegrityIT {
         Thread.sleep(random.nextInt(1, 20));
       }
     }
-    s.shutdownOutput();
+    // No FIN until both directions are done: each side knows the size, so this does not depend
+    // on half-close (whose FIN handling has its own test in ResetIT).
     return new String[] {size + " bytes, SHA-256 " + HexFormat.of().formatHex(sha.digest()), received.get(5, TimeUnit.MINUTES)};
   }
 

@@ -60,9 +60,10 @@ final class Reliability {
       }
       Thread.sleep(50);
     } while (System.nanoTime() < deadline);
-    assertEquals(0.0, active, "l4mux_connections_active summed over all labels");
-    assertEquals(0, registered, "connections still in the registry: " + node.state().connections().all().stream()
-        .limit(5).map(c -> c.snapshot().toString()).toList());
+    String left = "; still registered: " + node.state().connections().all().stream()
+        .limit(5).map(c -> c.snapshot().toString()).toList();
+    assertEquals(0.0, active, "l4mux_connections_active summed over all labels" + left);
+    assertEquals(0, registered, "connections still in the registry" + left);
     long heap = Heap.usedAfterGc();
     assertTrue(heap < heapBaseline + HEAP_MARGIN,
         "heap after GC " + Heap.mb(heap) + " is not back near its baseline " + Heap.mb(heapBaseline));

@@ -26,8 +26,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -58,13 +58,28 @@ class ResetIT {
     HALF_CLOSE_WITHOUT_HALF_CLOSE_ROUTE_CLOSES_BOTH
   }
 
+  /** Resets on close-both routes; half-closes without resets on half-close routes. */
   @Test
   void resetsAndHalfClosesAtRandomMomentsLeaveNothingBehind() throws Exception {
+    mix(false);
+  }
+
+  /**
+   * Resets on half-close routes too. Found: after a backend reset while the client's upload is
+   * held by backpressure, or a client reset after its FIN while the backend answers, the relay
+   * never finishes; the connection stays "relaying" until the idle timeout (default 1 h).
+   */
+  @Test
+  void resetsOnHalfCloseRoutesLeaveNothingBehind() throws Exception {
+    mix(true);
+  }
+
+  private void mix(boolean resetsOnHalfCloseRoutes) throws Exception {
     try (ModalBackend backend = new ModalBackend();
         L4muxTestNode node = L4muxTestNode.start("""
             admin: { listen: "127.0.0.1:0" }
             defaults:
-              timeouts: { sniff: 2s, connect: 1s, idle: 20s }
+              timeouts: { sniff: 2s, connect: 1s, idle: 60s } # longer than the final check waits
             listeners:
               - { name: half, bind: ["127.0.0.1:0"] }
               - { name: full, bind: ["127.0.0.1:0"] }
@@ -94,8 +109,11 @@ class ResetIT {
           SplittableRandom random = new SplittableRandom(seed);
           for (int i; (i = next.getAndIncrement()) < total; ) {
             Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
+            if (!resetsOnHalfCloseRoutes && (kind == Kind.HALF_CLOSE_THEN_BACKEND_RESET || kind == Kind.HALF_CLOSE_THEN_CLIENT_RESET_MID_ANSWER)) {
+              kind = Kind.HALF_CLOSE_WITHOUT_HALF_CLOSE_ROUTE_CLOSES_BOTH;
+            }
             try {
-              run(kind, listeners, random);
+              run(kind, listeners, random, resetsOnHalfCloseRoutes);
             } catch (SocketTimeoutException hung) {
               throw new AssertionError(kind + ": no answer or close within " + SO_TIMEOUT_MS + " ms (iteration " + i + ")", hung);
             }
@@ -159,7 +177,8 @@ class ResetIT {
    * the count it received.
    */
   @Test
-  @Disabled("defect: with halfClose the client's FIN overtakes data queued behind backpressure; the backend gets a truncated upload")
+  @Disabled("defect (open): on halfClose routes a FIN that meets backpressure can still lose the last"
+      + " few hundred KB under load (Netty epoll half-closure with reads paused); see the closing note")
   void halfClosedUploadThatMeetsBackpressureArrivesWhole() throws Exception {
     try (ModalBackend backend = new ModalBackend();
         L4muxTestNode node = L4muxTestNode.start("""
@@ -173,7 +192,7 @@ class ResetIT {
       InetSocketAddress half = new InetSocketAddress(Reliability.loopback(), node.port("half"));
       List<String> wrong = new ArrayList<>();
       SplittableRandom random = new SplittableRandom(7);
-      for (int i = 0; i < 20; i++) {
+      for (int i = 0; i < 60; i++) { // fails in about 1 of 20 on two cores
         int size = random.nextInt(1_000_000, 16_000_000);
         try (Socket s = new Socket()) {
           s.connect(half, 5_000);
@@ -192,12 +211,13 @@ class ResetIT {
     }
   }
 
-  private static void run(Kind kind, Map<String, InetSocketAddress> listeners, SplittableRandom random) throws IOException {
+  private static void run(Kind kind, Map<String, InetSocketAddress> listeners, SplittableRandom random,
+      boolean resetsOnHalfCloseRoutes) throws IOException {
     String listener = switch (kind) {
       case HALF_CLOSE_GETS_FULL_ANSWER, HALF_CLOSE_THEN_BACKEND_RESET, HALF_CLOSE_THEN_CLIENT_RESET_MID_ANSWER -> "half";
       case HALF_CLOSE_WITHOUT_HALF_CLOSE_ROUTE_CLOSES_BOTH -> "full";
       case CLIENT_RESET_WHILE_SNIFFING -> "sniff";
-      default -> random.nextBoolean() ? "half" : "full";
+      default -> resetsOnHalfCloseRoutes && random.nextBoolean() ? "half" : "full";
     };
     try (Socket s = new Socket()) {
       s.connect(listeners.get(listener), 5_000);
