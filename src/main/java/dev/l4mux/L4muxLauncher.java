@@ -186,6 +186,11 @@ public final class L4muxLauncher extends VertxApplication {
   /** Vert.x options every node starts with. */
   public static VertxOptions configure(VertxOptions options) {
     options.setPreferNativeTransport(true);
+    if (options.getEventLoopPoolSize() == VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE) {
+      // A proxy's event loops never block: one per core (Vert.x defaults to two), unless the
+      // operator chose otherwise (-options or -Dvertx.options.eventLoopPoolSize=N).
+      options.setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
+    }
     MetricsOptions metrics = options.getMetricsOptions();
     if (options.getEventBusOptions().getHost() == null) {
       // The clustered event bus listens on loopback unless told otherwise (cluster/README.md).

@@ -323,7 +323,9 @@ public final class ProxiedConnection {
       closeReason = reason;
     }
     cancelTimer();
-    client.close();
+    if (relay == null) {
+      client.close(); // a relay closes its sockets itself, once their last writes are out
+    }
     state.connections().remove(this);
     activeCell.decrementAndGet();
     if (backend != null) {

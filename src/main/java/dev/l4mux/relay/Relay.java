@@ -3,7 +3,6 @@ package dev.l4mux.relay;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -90,10 +89,10 @@ final class Relay {
     return backend.bytes;
   }
 
-  /** Closes both sides (flushing what each still has to write) and ends the relay. */
+  /** Closes both sides (each once what the other sent it is written) and ends the relay. */
   void close(String reason) {
-    client.closeGracefully();
-    backend.closeGracefully();
+    client.closeAfter(backend.lastWrite);
+    backend.closeAfter(client.lastWrite);
     finish(reason);
   }
 
@@ -190,20 +189,22 @@ final class Relay {
       }
     }
 
-    void closeGracefully() {
-      socket.close();
-      if (socket instanceof NetSocketInternal internal) {
-        Channel channel = internal.channelHandlerContext().channel();
-        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-        if (channel.isActive() && pending != null && pending.totalPendingWriteBytes() > 0) {
-          // A peer that stopped reading would keep the flush (and the socket) forever.
-          vertx.setTimer(FLUSH_GRACE.toMillis(), t -> {
-            if (channel.isOpen()) {
-              channel.close();
-            }
-          });
-        }
+    /**
+     * Closes this socket once {@code lastWrite} (the latest write to it) completed: a close does
+     * not wait for writes still queued in Vert.x. A peer that stopped reading would keep that
+     * write (and the socket) forever, so it is forced shut after {@link #FLUSH_GRACE}.
+     */
+    void closeAfter(Future<Void> lastWrite) {
+      if (lastWrite.isComplete()) {
+        socket.close();
+        return;
       }
+      Channel channel = ((NetSocketInternal) socket).channelHandlerContext().channel();
+      long force = vertx.setTimer(FLUSH_GRACE.toMillis(), t -> channel.close());
+      lastWrite.onComplete(done -> {
+        vertx.cancelTimer(force);
+        socket.close();
+      });
     }
   }
 }

@@ -177,8 +177,8 @@ class ResetIT {
    * the count it received.
    */
   @Test
-  @Disabled("defect (open): on halfClose routes a FIN that meets backpressure can still lose the last"
-      + " few hundred KB under load (Netty epoll half-closure with reads paused); see the closing note")
+  @Disabled("defect (open): on halfClose routes, about 1 upload in 60 that meets backpressure before its FIN"
+      + " loses its last ~150 KB (Netty epoll half-closure); see docs/design.md, half-close")
   void halfClosedUploadThatMeetsBackpressureArrivesWhole() throws Exception {
     try (ModalBackend backend = new ModalBackend();
         L4muxTestNode node = L4muxTestNode.start("""
