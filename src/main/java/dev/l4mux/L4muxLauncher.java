@@ -186,7 +186,8 @@ public final class L4muxLauncher extends VertxApplication {
   /** Vert.x options every node starts with. */
   public static VertxOptions configure(VertxOptions options) {
     options.setPreferNativeTransport(true);
-    if (options.getEventLoopPoolSize() == VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE) {
+    if (options.getEventLoopPoolSize() == VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE
+        && System.getProperty("vertx.options.eventLoopPoolSize") == null) {
       // A proxy's event loops never block: one per core (Vert.x defaults to two), unless the
       // operator chose otherwise (-options or -Dvertx.options.eventLoopPoolSize=N).
       options.setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());

@@ -29,8 +29,13 @@ import org.junit.jupiter.api.Test;
 class BulkRelayIT {
 
   private static final long SIZE = 100L * 1024 * 1024;
-  /** Kernel socket buffers on both hops plus the proxy's write queues: a few MB at most. */
-  private static final long MAX_IN_FLIGHT = 24L * 1024 * 1024;
+  /**
+   * What may legitimately sit between the writer and the slow reader: four kernel socket buffers
+   * (client send, proxy receive, proxy send, sink receive; loopback autotuning takes each to 4-6
+   * MB), the sink's own read queue, and the proxy's write queue (64 KB). Without backpressure the
+   * whole 100 MB would be in flight.
+   */
+  private static final long MAX_IN_FLIGHT = 32L * 1024 * 1024;
 
   private static Vertx backends;
   private static SinkBackend slowSink;
