@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.l4mux.testsupport.Lines;
-import dev.l4mux.testsupport.Ports;
 import dev.l4mux.testsupport.TaggedBackend;
 import dev.l4mux.testsupport.TaggedBackends;
 import io.vertx.core.Vertx;
@@ -50,7 +49,7 @@ class ClusterIT {
     backends = Vertx.vertx();
     blue = TaggedBackends.tcpGreeting(backends, "blue").await(10, TimeUnit.SECONDS);
     green = TaggedBackends.tcpGreeting(backends, "green").await(10, TimeUnit.SECONDS);
-    proxyPort = Ports.freePort();
+    proxyPort = portOutsideTheEphemeralRange();
     Path dir = Files.createTempDirectory("l4mux-cluster");
     clusterXml = dir.resolve("cluster.xml");
     Files.writeString(clusterXml, clusterXml(consecutiveFreePorts(3)));
@@ -216,7 +215,7 @@ class ClusterIT {
   private static JarNode startNode(String name, List<String> confArgs) throws Exception {
     List<String> args = new ArrayList<>(List.of("-cluster"));
     args.addAll(confArgs);
-    return JarNode.start(name, Ports.freePort(), List.of("L4MUX_CLUSTER_CONFIG=" + clusterXml), args);
+    return JarNode.start(name, portOutsideTheEphemeralRange(), List.of("L4MUX_CLUSTER_CONFIG=" + clusterXml), args);
   }
 
   /** Sends a line through the shared proxy port and returns the backend's greeting tag. */
@@ -251,9 +250,22 @@ class ClusterIT {
         .replace("<cluster-name>l4mux</cluster-name>", "<cluster-name>l4mux-it-" + firstPort + "</cluster-name>");
   }
 
+  /**
+   * A free port below Linux's ephemeral range (32768+): between our check and the node's bind, an
+   * ephemeral port could be taken by any outgoing connection (Hazelcast opens many).
+   */
+  private static int portOutsideTheEphemeralRange() throws Exception {
+    return freePortBlock(1, 26_000, 32_000);
+  }
+
+  /** Hazelcast's member ports come from their own range, so no other port chosen here can collide. */
   private static int consecutiveFreePorts(int count) throws Exception {
+    return freePortBlock(count, 20_000, 26_000);
+  }
+
+  private static int freePortBlock(int count, int from, int to) throws Exception {
     for (int attempt = 0; attempt < 100; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      int base = ThreadLocalRandom.current().nextInt(from, to - count - 10);
       boolean free = true;
       for (int p = base; p < base + count + 10 && free; p++) {
         try {
