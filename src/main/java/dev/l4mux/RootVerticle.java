@@ -12,6 +12,7 @@ import dev.l4mux.config.ConfigException;
 import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
 import dev.l4mux.config.L4muxConfig;
+import dev.l4mux.observe.AcceptErrorLog;
 import dev.l4mux.observe.AccessLogVerticle;
 import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.observe.L4muxMetrics;
@@ -66,6 +67,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
   @Override
   public Future<?> start() {
     startedAt = System.currentTimeMillis();
+    AcceptErrorLog.install();
     LocalRecordCodec.registerAll(vertx, RouteRequest.class, RouteDecision.Forward.class, RouteDecision.Reject.class, ConnectionClosed.class);
     state = new NodeState(nodeName(), metrics());
     listeners = new Listeners(vertx, state);

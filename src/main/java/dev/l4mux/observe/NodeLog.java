@@ -22,6 +22,14 @@ public final class NodeLog {
     }
   }
 
+  public static void warning(String message) {
+    if (hasHandlers()) {
+      LOG.warning(message);
+    } else {
+      System.err.println(LocalDateTime.now() + " WARNING l4mux: " + message);
+    }
+  }
+
   private static boolean hasHandlers() {
     for (Logger l = LOG; l != null; l = l.getUseParentHandlers() ? l.getParent() : null) {
       if (l.getHandlers().length > 0) {
