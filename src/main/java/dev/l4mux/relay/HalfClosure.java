@@ -21,6 +21,8 @@ import io.vertx.core.net.NetSocket;
  */
 final class HalfClosure {
 
+  static final int HALF_CLOSE_READS_PER_LOOP = 64;
+
   private final Context context;
   private Runnable onInputShutdown = () -> {};
   private boolean inputShutdown;
@@ -38,9 +40,10 @@ final class HalfClosure {
     ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
     Channel channel = vertxHandler.channel();
     channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    // With half-closure Netty shuts the input (SHUT_RD, which drops unread bytes) once a read loop
-    // that saw the peer's FIN ends; an unbounded loop reads to the end of the stream first.
-    channel.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(Integer.MAX_VALUE));
+    // With half-closure Netty shuts the input once a read loop that saw the peer's FIN ends, and
+    // bytes still unread may then be lost; longer read loops (64 reads, a few MB, instead of 16)
+    // make that rare. Unbounded loops would let one fast sender starve its event loop.
+    channel.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(HALF_CLOSE_READS_PER_LOOP));
     channel.pipeline().addBefore(vertxHandler.name(), "l4mux-half-closure", new ChannelInboundHandlerAdapter() {
       @Override
       public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
