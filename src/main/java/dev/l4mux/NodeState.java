@@ -26,7 +26,6 @@ public final class NodeState {
   private final Map<String, Integer> ephemeralPortKeys = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger ephemeralPortCount = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean draining;
-  private volatile ConfigVersion configVersion = ConfigVersion.NONE;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
 
@@ -45,7 +44,6 @@ public final class NodeState {
 
   /** Installs a new table; connections already relayed keep the decision they were given. */
   public void install(RouteTable table, ConfigVersion version) {
-    configVersion = version;
     versionedConfig = new dev.l4mux.cluster.VersionedConfig(version, table.config().source());
     routeTable.set(table);
     metrics.configVersion(table.version());
@@ -59,7 +57,8 @@ public final class NodeState {
 
   /** The version of the active configuration ({@link ConfigVersion#NONE} before the first). */
   public ConfigVersion configVersion() {
-    return configVersion;
+    dev.l4mux.cluster.VersionedConfig active = versionedConfig;
+    return active == null ? ConfigVersion.NONE : active.version();
   }
 
   /** This node's stats for the cluster view and the dashboard. */
@@ -71,8 +70,8 @@ public final class NodeState {
     }
     return new JsonObject()
         .put("name", nodeName)
-        .put("version", configVersion.number())
-        .put("versionNode", configVersion.node())
+        .put("version", configVersion().number())
+        .put("versionNode", configVersion().node())
         .put("ready", isReady())
         .put("draining", draining)
         .put("connections", connections.size())

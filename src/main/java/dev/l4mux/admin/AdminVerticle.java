@@ -171,6 +171,11 @@ public final class AdminVerticle extends VerticleBase {
   private JsonObject routes() {
     RouteTable table = state.routeTable();
     JsonArray list = new JsonArray();
+    // One pass over the open connections, not one per route.
+    java.util.Map<String, Long> openByRoute = state.connections().all().stream()
+        .map(c -> c.snapshot().route())
+        .filter(java.util.Objects::nonNull)
+        .collect(java.util.stream.Collectors.groupingBy(r -> r, java.util.stream.Collectors.counting()));
     table.config().routes().forEach(route -> {
       JsonArray backends = new JsonArray();
       for (Backend b : table.backends(route.name())) {
@@ -180,8 +185,7 @@ public final class AdminVerticle extends VerticleBase {
             .put("up", b.isUp())
             .put("activeConnections", b.activeConnections()));
       }
-      long open = state.connections().all().stream()
-          .filter(c -> route.name().equals(c.snapshot().route())).count();
+      long open = openByRoute.getOrDefault(route.name(), 0L);
       list.add(new JsonObject()
           .put("name", route.name())
           .put("listeners", new JsonArray(route.listeners()))

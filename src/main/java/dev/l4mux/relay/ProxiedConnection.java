@@ -133,9 +133,6 @@ public final class ProxiedConnection {
   }
 
   private void onSniffBytes(Buffer bytes) {
-    if (prefix == null) {
-      return; // relaying already (cannot happen: the relay takes over the message handler)
-    }
     prefix.appendBuffer(bytes);
     if (phase != Phase.SNIFFING) {
       // Routing or connecting: keep reading (so a FIN stays behind the bytes before it), but bounded.

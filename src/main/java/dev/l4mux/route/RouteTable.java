@@ -31,10 +31,9 @@ public final class RouteTable {
     this.version = version;
     this.config = config;
     List<RouteConfig> routes = config.routes();
-    for (int i = 0; i < routes.size(); i++) {
-      RouteConfig route = routes.get(i);
+    for (RouteConfig route : routes) {
       List<Backend> backends = route.backends().stream().map(b -> new Backend(route.name(), b)).toList();
-      routesByName.put(route.name(), new CompiledRoute(route, i, backends, new Balancer(route.balance(), backends)));
+      routesByName.put(route.name(), new CompiledRoute(route, backends, new Balancer(route.balance(), backends)));
     }
     for (ListenerConfig listener : config.listeners()) {
       List<CompiledRoute> applicable = new ArrayList<>();
@@ -173,5 +172,5 @@ public final class RouteTable {
     }
   }
 
-  private record CompiledRoute(RouteConfig route, int index, List<Backend> backends, Balancer balancer) {}
+  private record CompiledRoute(RouteConfig route, List<Backend> backends, Balancer balancer) {}
 }
