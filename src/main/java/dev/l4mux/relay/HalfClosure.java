@@ -1,74 +1,65 @@
 package dev.l4mux.relay;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
 /**
- * Half-close support (RFC 9293 3.6) for one socket. Netty closes a socket when its peer shuts down
- * output unless ALLOW_HALF_CLOSURE is set; with it set, an input-shutdown event arrives instead. A
- * small handler placed before Vert.x's own catches that event (leaving Vert.x's event handling,
- * including its graceful-shutdown events, untouched) and reports it on the socket's context, after
- * every byte read before the FIN has been delivered.
+ * Turns a peer's FIN (RFC 9293 3.6) into an in-band {@link #END_OF_INPUT} message, delivered through
+ * the socket's message handler after every byte read before it.
+ *
+ * <p>Why in-band: Vert.x keeps the messages read while a socket is paused in its own queue, and
+ * Netty keeps reading until end of stream once it has seen the FIN (EPOLLRDHUP), paused or not. A
+ * FIN reported beside that queue (as an event, or by closing the channel) overtakes the bytes still
+ * in it: whoever acts on it (a FIN or a close sent to the other side) loses them. So every relayed
+ * socket keeps its channel open on a FIN (ALLOW_HALF_CLOSURE), and this handler, placed before
+ * Vert.x's, feeds the FIN into the same queue as the bytes (see docs/design.md, "End of stream").
  */
-final class HalfClosure {
+@Sharable
+final class HalfClosure extends ChannelInboundHandlerAdapter {
 
-  static final int HALF_CLOSE_READS_PER_LOOP = 64;
-
-  private final Context context;
-  private Runnable onInputShutdown = () -> {};
-  private boolean inputShutdown;
-
-  private HalfClosure(Context context) {
-    this.context = context;
-  }
-
-  /** Keeps {@code socket} open when its peer sends a FIN; returns null if the socket has no channel. */
-  static HalfClosure enable(NetSocket socket, Context context) {
-    if (!(socket instanceof NetSocketInternal internal)) {
-      return null;
+  /** Delivered by {@link NetSocketInternal#messageHandler} after the last byte the peer sent. */
+  static final Object END_OF_INPUT = new Object() {
+    @Override
+    public String toString() {
+      return "END_OF_INPUT";
     }
-    HalfClosure halfClosure = new HalfClosure(context);
+  };
+
+  private static final String NAME = "l4mux-end-of-input";
+  private static final HalfClosure INSTANCE = new HalfClosure();
+
+  private HalfClosure() {}
+
+  /** From now on, {@code socket}'s peer's FIN arrives as {@link #END_OF_INPUT} instead of a close. */
+  static void deliverEndOfInput(NetSocket socket) {
+    if (!(socket instanceof NetSocketInternal internal)) {
+      throw new IllegalArgumentException("not a Vert.x socket: " + socket);
+    }
     ChannelHandlerContext vertxHandler = internal.channelHandlerContext();
     Channel channel = vertxHandler.channel();
     channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    // With half-closure Netty shuts the input once a read loop that saw the peer's FIN ends, and
-    // bytes still unread may then be lost; longer read loops (64 reads, a few MB, instead of 16)
-    // make that rare. Unbounded loops would let one fast sender starve its event loop.
-    channel.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(HALF_CLOSE_READS_PER_LOOP));
-    channel.pipeline().addBefore(vertxHandler.name(), "l4mux-half-closure", new ChannelInboundHandlerAdapter() {
-      @Override
-      public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-        if (event instanceof ChannelInputShutdownEvent) {
-          context.runOnContext(v -> halfClosure.inputShutdown());
-        }
-        super.userEventTriggered(ctx, event);
-      }
-    });
-    return halfClosure;
-  }
-
-  /** Who to tell about the FIN from now on (reported at once if it already came). */
-  void onInputShutdown(Runnable handler) {
-    onInputShutdown = handler;
-    if (inputShutdown) {
-      context.runOnContext(v -> handler.run());
+    if (channel.pipeline().get(NAME) == null) {
+      channel.pipeline().addBefore(vertxHandler.name(), NAME, INSTANCE);
     }
   }
 
-  private void inputShutdown() {
-    if (!inputShutdown) {
-      inputShutdown = true;
-      onInputShutdown.run();
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    if (event instanceof ChannelInputShutdownEvent) {
+      // Behind the bytes already read (queued in Vert.x if the socket is paused); the read-complete
+      // lets Vert.x deliver it now if nothing is queued.
+      ctx.fireChannelRead(END_OF_INPUT);
+      ctx.fireChannelReadComplete();
     }
+    super.userEventTriggered(ctx, event);
   }
 
   /**

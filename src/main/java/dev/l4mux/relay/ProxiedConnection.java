@@ -70,7 +70,6 @@ public final class ProxiedConnection {
   private long timerId = -1;
   private boolean sniffTimedOut;
   private boolean clientEnded;
-  private HalfClosure clientFin;
   private Sniffed facts = Sniffed.unknown();
   private RouteConfig route;
   private Backend backend;
@@ -106,15 +105,9 @@ public final class ProxiedConnection {
     client.closeHandler(v -> onClientEnded());
     client.shutdownHandler(v -> onDrain());
     RouteTable table = state.routeTable();
-    if (table != null && table.allowsHalfClose(listener.name())) {
-      // Set at accept: a FIN may arrive before the route is known.
-      clientFin = HalfClosure.enable(client, context);
-      if (clientFin != null) {
-        clientFin.onInputShutdown(this::onClientEnded);
-      }
-    }
-    // Raw messages: no Vert.x read queue, so every byte read is in the prefix before any close or
-    // FIN is reported, and pausing stops reading from the kernel (see docs/design.md).
+    // Raw messages, with the FIN in-band behind the last byte: nothing read can be overtaken by the
+    // end of the stream, even while paused (see docs/design.md, "End of stream").
+    HalfClosure.deliverEndOfInput(client);
     ((NetSocketInternal) client).messageHandler(this::onClientMessage);
     if (table != null && !table.needsSniffing(listener.name())) {
       // Routes cannot be told apart by sniffed facts: connect now, so server-first protocols work.
@@ -125,7 +118,9 @@ public final class ProxiedConnection {
   }
 
   private void onClientMessage(Object message) {
-    if (message instanceof ByteBuf bytes) {
+    if (message == HalfClosure.END_OF_INPUT) {
+      onClientEnded();
+    } else if (message instanceof ByteBuf bytes) {
       onSniffBytes(BufferInternal.safeBuffer(bytes)); // copies (the prefix is small) and releases
     } else {
       ReferenceCountUtil.release(message);
@@ -274,7 +269,7 @@ public final class ProxiedConnection {
     L4muxMetrics metrics = state.metrics();
     relay =
         new Relay(
-            vertx, context, client, clientFin, upstream, metrics.bytes(route.name(), "upstream"),
+            vertx, client, upstream, metrics.bytes(route.name(), "upstream"),
             metrics.bytes(route.name(), "downstream"), route.keepAlive().effectiveIdle(route.timeouts().idle()),
             route.halfClose(), this::finish);
     Buffer replay = prefix;

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -46,15 +45,16 @@ final class Relay {
   private boolean finished;
 
   /**
-   * @param clientFin the client's half-closure hook when its listener enabled it at accept, or null
+   * @param clientSocket delivers its FIN in-band already ({@link HalfClosure#deliverEndOfInput}, at accept)
    * @param halfClose the route relays a FIN as a FIN
    */
   Relay(
-      Vertx vertx, Context context, NetSocket clientSocket, HalfClosure clientFin, NetSocket backendSocket,
+      Vertx vertx, NetSocket clientSocket, NetSocket backendSocket,
       Counter upstreamBytes, Counter downstreamBytes, Duration idleTimeout, boolean halfClose, Consumer<String> onFinished) {
     this.vertx = vertx;
-    this.client = new Side("client", clientSocket, upstreamBytes, clientFin);
-    this.backend = new Side("backend", backendSocket, downstreamBytes, halfClose ? HalfClosure.enable(backendSocket, context) : null);
+    HalfClosure.deliverEndOfInput(backendSocket);
+    this.client = new Side("client", clientSocket, upstreamBytes);
+    this.backend = new Side("backend", backendSocket, downstreamBytes);
     this.client.peer = backend;
     this.backend.peer = client;
     this.idleTimeout = idleTimeout;
@@ -130,27 +130,22 @@ final class Relay {
     final String name;
     final NetSocket socket;
     final Counter counter;
-    final HalfClosure fin;
     Side peer;
     long bytes;
     boolean inputEnded;
     /** The latest write of this side's bytes to the peer: it completes after every earlier one. */
     Future<Void> lastWrite = Future.succeededFuture();
 
-    Side(String name, NetSocket socket, Counter counter, HalfClosure fin) {
+    Side(String name, NetSocket socket, Counter counter) {
       this.name = name;
       this.socket = socket;
       this.counter = counter;
-      this.fin = fin;
     }
 
     void start() {
       ((NetSocketInternal) socket).messageHandler(this::received);
       socket.closeHandler(v -> close(name + "_closed"));
       socket.exceptionHandler(e -> close(name + "_error"));
-      if (fin != null) {
-        fin.onInputShutdown(this::inputEnded);
-      }
       socket.resume();
     }
 
@@ -161,6 +156,10 @@ final class Relay {
     }
 
     void received(Object message) {
+      if (message == HalfClosure.END_OF_INPUT) {
+        inputEnded();
+        return;
+      }
       if (!(message instanceof ByteBuf buffer)) {
         ReferenceCountUtil.release(message);
         return;
@@ -173,7 +172,7 @@ final class Relay {
       }
     }
 
-    /** This side sent its FIN: everything it sent before has already been handed to the peer. */
+    /** This side sent its FIN (in-band: everything it sent before has been handed to the peer). */
     void inputEnded() {
       if (inputEnded) {
         return;

@@ -77,13 +77,6 @@ public final class RouteTable {
     return routes.isEmpty() || routes.stream().anyMatch(r -> !r.route().match().needsNoSniffing());
   }
 
-  /** True when a route this listener may use (its fallback included) relays half-closes. */
-  public boolean allowsHalfClose(String listener) {
-    CompiledRoute fallback = fallback(listener);
-    return routesByListener.getOrDefault(listener, List.of()).stream().anyMatch(r -> r.route().halfClose())
-        || (fallback != null && fallback.route().halfClose());
-  }
-
   /** Decides where a connection goes. Never throws. */
   public RouteDecision decide(RouteRequest request) {
     byte[] source = parseSource(request.sourceHost());
