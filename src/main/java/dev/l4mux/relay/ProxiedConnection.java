@@ -30,7 +30,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -38,15 +37,13 @@ import java.util.logging.Logger;
  * sniff the first bytes (without consuming them), ask the router, connect to a backend, replay the
  * prefix, relay both ways with backpressure, and account for it exactly once when it ends.
  *
- * <p>Every phase is bounded by a timer or a timeout (sniff, route request, connect, idle), so no
- * connection can get stuck in any phase.
+ * <p>Every phase is bounded by a timer or a timeout (sniff, connect, idle; routing is a method
+ * call), so no connection can get stuck in any phase.
  */
 public final class ProxiedConnection {
 
   private static final Logger LOG = Logger.getLogger(ProxiedConnection.class.getName());
-  private static final long ROUTE_REQUEST_TIMEOUT_MS = 5_000;
-  private static final DeliveryOptions ROUTE_DELIVERY =
-      new DeliveryOptions().setLocalOnly(true).setSendTimeout(ROUTE_REQUEST_TIMEOUT_MS);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   /** Bytes read beyond the sniff cap while routing and connecting before the client is paused. */
   private static final int PRE_RELAY_SLACK = 64 * 1024;
@@ -180,25 +177,22 @@ public final class ProxiedConnection {
     askRouter();
   }
 
+  /**
+   * The route decision, made on this event loop: {@link RouteTable#decide} is a method of an
+   * immutable snapshot, so it needs no hop over {@link Addresses#ROUTE} (whose router verticles
+   * answer from the same table); docs/performance.md has the measurement.
+   */
   private void askRouter() {
     phase = Phase.ROUTING;
-    RouteRequest request = new RouteRequest(id, listener.name(), facts, clientAddress.hostAddress(), clientAddress.port());
-    vertx.eventBus()
-        .<RouteDecision>request(Addresses.ROUTE, request, ROUTE_DELIVERY)
-        .onComplete(
-            reply -> {
-              if (phase == Phase.CLOSED) {
-                return;
-              }
-              if (reply.failed()) {
-                LOG.log(Level.WARNING, "route request for connection " + id + " failed: " + reply.cause().getMessage());
-                reject("no_router");
-              } else if (reply.result().body() instanceof RouteDecision.Forward forward) {
-                forward(forward);
-              } else if (reply.result().body() instanceof RouteDecision.Reject rejection) {
-                reject(sniffTimedOut && prefix.length() == 0 ? "sniff_timeout" : rejection.reason());
-              }
-            });
+    RouteTable table = state.routeTable();
+    RouteDecision decision = table == null
+        ? new RouteDecision.Reject(RouteDecision.NO_ROUTE)
+        : table.decide(new RouteRequest(id, listener.name(), facts, clientAddress.hostAddress(), clientAddress.port()));
+    if (decision instanceof RouteDecision.Forward forward) {
+      forward(forward);
+    } else if (decision instanceof RouteDecision.Reject rejection) {
+      reject(sniffTimedOut && prefix.length() == 0 ? "sniff_timeout" : rejection.reason());
+    }
   }
 
   private void reject(String reason) {
@@ -323,7 +317,7 @@ public final class ProxiedConnection {
     if (backend != null) {
       backend.disconnected();
     }
-    vertx.eventBus().publish(Addresses.CONNECTION_EVENTS, closedEvent(), new DeliveryOptions().setLocalOnly(true));
+    vertx.eventBus().publish(Addresses.CONNECTION_EVENTS, closedEvent(), LOCAL);
   }
 
   private void moveActive(String routeName, String protocol) {

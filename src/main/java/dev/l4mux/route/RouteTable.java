@@ -24,7 +24,7 @@ public final class RouteTable {
 
   private final long version;
   private final L4muxConfig config;
-  private final Map<String, List<CompiledRoute>> routesByListener = new HashMap<>();
+  private final Map<String, ListenerRoutes> routesByListener = new HashMap<>();
   private final Map<String, CompiledRoute> routesByName = new HashMap<>();
 
   public RouteTable(long version, L4muxConfig config) {
@@ -42,7 +42,12 @@ public final class RouteTable {
           applicable.add(routesByName.get(route.name()));
         }
       }
-      routesByListener.put(listener.name(), List.copyOf(applicable));
+      CompiledRoute fallback = listener.rejectsUnmatched() ? null : routesByName.get(listener.fallback());
+      routesByListener.put(listener.name(), new ListenerRoutes(
+          List.copyOf(applicable),
+          fallback,
+          applicable.isEmpty() || applicable.stream().anyMatch(r -> !r.route().match().needsNoSniffing()),
+          applicable.stream().anyMatch(r -> !r.route().match().source().isEmpty())));
     }
   }
 
@@ -73,16 +78,20 @@ public final class RouteTable {
    * listener connects at once, so server-first protocols (SMTP, MySQL, FTP) get their greeting.
    */
   public boolean needsSniffing(String listener) {
-    List<CompiledRoute> routes = routesByListener.getOrDefault(listener, List.of());
-    return routes.isEmpty() || routes.stream().anyMatch(r -> !r.route().match().needsNoSniffing());
+    ListenerRoutes routes = routesByListener.get(listener);
+    return routes == null || routes.needsSniffing();
   }
 
-  /** Decides where a connection goes. Never throws. */
+  /**
+   * Decides where a connection goes. Never throws. Called on the accepting event loop for every
+   * connection, so what can be worked out per table is (see docs/performance.md).
+   */
   public RouteDecision decide(RouteRequest request) {
-    byte[] source = parseSource(request.sourceHost());
+    ListenerRoutes routes = routesByListener.getOrDefault(request.listener(), ListenerRoutes.NONE);
+    byte[] source = routes.matchesSource() ? parseSource(request.sourceHost()) : null;
     CompiledRoute best = null;
     int bestScore = -1;
-    for (CompiledRoute candidate : routesByListener.getOrDefault(request.listener(), List.of())) {
+    for (CompiledRoute candidate : routes.routes()) {
       int score = specificity(candidate.route().match(), request.facts(), source);
       if (score > bestScore) { // strictly greater: ties keep the earlier route
         best = candidate;
@@ -90,19 +99,12 @@ public final class RouteTable {
       }
     }
     if (best == null) {
-      best = fallback(request.listener());
+      best = routes.fallback();
     }
     if (best == null) {
       return new RouteDecision.Reject(RouteDecision.NO_ROUTE);
     }
     return new RouteDecision.Forward(best.route(), best.balancer().order(request.sourceHost(), request.sourcePort()));
-  }
-
-  private CompiledRoute fallback(String listener) {
-    return config.listener(listener)
-        .filter(l -> !l.rejectsUnmatched())
-        .map(l -> routesByName.get(l.fallback()))
-        .orElse(null);
   }
 
   /**
@@ -166,4 +168,9 @@ public final class RouteTable {
   }
 
   private record CompiledRoute(RouteConfig route, List<Backend> backends, Balancer balancer) {}
+
+  /** A listener's routes in file order, its fallback (null: reject) and what matching them needs. */
+  private record ListenerRoutes(List<CompiledRoute> routes, CompiledRoute fallback, boolean needsSniffing, boolean matchesSource) {
+    static final ListenerRoutes NONE = new ListenerRoutes(List.of(), null, true, false);
+  }
 }
