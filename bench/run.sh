@@ -9,7 +9,9 @@
 # Temurin 25 JDK when installed, empty to skip), L4MUX_JVM_OPTS (default -Xmx512m),
 # L4MUX_BUILD_DIR (Maven build dir for the JMH classes, default target), BENCH_RUN_DIR (scratch
 # dir, default a new /tmp/l4mux-bench.*), BENCH_RUNS, BENCH_SECONDS, BENCH_CONNS (memory),
-# BENCH_PROXIES (default "direct haproxy nginx l4mux"), L4MUX_JFR (any value: JFR per l4mux).
+# BENCH_PROXIES (default "direct haproxy nginx l4mux"), L4MUX_JFR (any value: JFR per l4mux),
+# L4MUX_BASELINE_JAR (another build run as proxy "l4mux-base" in every scenario, to measure a
+# change side by side with the build before it).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
     --pin) PIN=1 ;;
     --only) ONLY=${2:?--only needs a scenario}; shift ;;
     --only=*) ONLY=${1#--only=} ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -59,6 +61,9 @@ if [ -z "${L4MUX_JAVA2+set}" ]; then
   [ -x "$L4MUX_JAVA2" ] || L4MUX_JAVA2=""
 fi
 [ "$MODE" = smoke ] && L4MUX_JAVA2=""
+L4MUX_BASELINE_JAR=${L4MUX_BASELINE_JAR:-}
+[ "$MODE" = smoke ] && L4MUX_BASELINE_JAR=""
+[ -z "$L4MUX_BASELINE_JAR" ] || [ -f "$L4MUX_BASELINE_JAR" ] || { echo "bench: no jar at L4MUX_BASELINE_JAR=$L4MUX_BASELINE_JAR" >&2; exit 2; }
 L4MUX_JVM_OPTS=${L4MUX_JVM_OPTS:--Xmx512m}
 L4MUX_BUILD_DIR=${L4MUX_BUILD_DIR:-$ROOT/target}
 

@@ -199,6 +199,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
     nginx) base=21000 ;;
     l4mux) base=22000 ;;
     l4mux-jdk*) base=23000 ;;
+    l4mux-base) base=24000 ;;
   esac
   case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; esac
 }
@@ -221,19 +222,21 @@ start_nginx() {
   record_children "$PROXY_PID" nginx-stream
 }
 
-# start_l4mux NAME JAVA: starts the jar and waits for /ready; sets PROXY_PID and STARTUP_MS.
+# start_l4mux NAME JAVA [JAR]: starts the jar and waits for /ready; sets PROXY_PID and STARTUP_MS.
+# Other instances than "l4mux" get the ports of their proxy_port base (220xx -> 230xx, 240xx).
 start_l4mux() {
-  local name=$1 java=$2 conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() t0
+  local name=$1 java=$2 jar=${3:-$L4MUX_JAR} conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() t0 prefix
   if [ "$name" != l4mux ]; then
+    prefix=$(( $(proxy_port "$name" raw) / 100 )) # 230 for 23002
     conf=$RUN/$name.yaml
-    sed -e 's/127\.0\.0\.1:220/127.0.0.1:230/g' "$BENCH/l4mux.yaml" >"$conf"
-    admin=127.0.0.1:23900
+    sed -e "s/127\.0\.0\.1:220/127.0.0.1:$prefix/g" "$BENCH/l4mux.yaml" >"$conf"
+    admin=127.0.0.1:$(( prefix / 10 ))900
   fi
   read -r -a opts <<<"$L4MUX_JVM_OPTS"
   [ "$(java_major "$java")" -ge 24 ] && opts+=(--sun-misc-unsafe-memory-access=allow)
   [ -n "${L4MUX_JFR:-}" ] && opts+=(-XX:+FlightRecorder "-XX:StartFlightRecording=name=bench,settings=profile")
   t0=$(date +%s%N)
-  L4MUX_ADMIN_LISTEN=$admin L4MUX_NODE_NAME=$name start "$name" proxy "$java" "${opts[@]}" -jar "$L4MUX_JAR" -conf "$conf"
+  L4MUX_ADMIN_LISTEN=$admin L4MUX_NODE_NAME=$name start "$name" proxy "$java" "${opts[@]}" -jar "$jar" -conf "$conf"
   PROXY_PID=$LAST_PID
   while [ $((($(date +%s%N) - t0) / 1000000)) -lt 60000 ]; do
     if curl -sf -m 2 -o /dev/null "http://$admin/ready"; then
@@ -253,6 +256,7 @@ start_proxy() { # proxy
     nginx) start_nginx ;;
     l4mux) start_l4mux l4mux "$L4MUX_JAVA" ;;
     l4mux-jdk*) start_l4mux "$1" "$L4MUX_JAVA2" ;;
+    l4mux-base) start_l4mux l4mux-base "$L4MUX_JAVA" "$L4MUX_BASELINE_JAR" ;;
   esac
 }
 
@@ -269,7 +273,7 @@ stop_proxy() { # proxy
 dump_jfr() { # proxy
   [ -n "${L4MUX_JFR:-}" ] || return 0
   local java=$L4MUX_JAVA pid name file
-  [ "$1" = l4mux ] || java=$L4MUX_JAVA2
+  case $1 in l4mux-jdk*) java=$L4MUX_JAVA2 ;; esac
   java=$(readlink -f "$(command -v "$java")")
   file=$RUN/$1.jfr
   [ -e "$file" ] && file=$RUN/$1-$(date +%s).jfr
@@ -425,7 +429,7 @@ Produced by \`bench/run.sh${ARGS:+ $ARGS}\` (see [bench/README.md](../README.md)
 |---|---|
 | machine | $(nproc) cpus ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r) |
 | JDK (l4mux) | $(java_version "$L4MUX_JAVA")$java2; options \`$L4MUX_JVM_OPTS\` |
-| l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes") |
+| l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes")${L4MUX_BASELINE_JAR:+; \`l4mux-base\` is $L4MUX_BASELINE_JAR} |
 | HAProxy | $(haproxy -v 2>&1 | head -1 | awk '{print $3}') (tcp mode, nbthread 2, maxconn 9000) |
 | nginx | $(nginx -v 2>&1 | sed 's|.*nginx/||') (stream, ssl_preread + map, worker_processes 2) |
 | iperf3 / wrk | $(iperf3 --version | head -1 | awk '{print $2}') / $(wrk -v 2>&1 | head -1 | awk '{print $2}') (wrk -t$WRK_THREADS -c$WRK_CONNS) |
@@ -454,6 +458,7 @@ main() {
   fi
 
   local proxies=${BENCH_PROXIES:-direct haproxy nginx l4mux} java2="" s p r list
+  [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
   for s in $SCENARIOS; do case $s in iperf* | http_* | tls_*) traffic="$traffic $s" ;; esac; done
