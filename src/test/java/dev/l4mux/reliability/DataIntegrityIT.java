@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.l4mux.it.L4muxTestNode;
 import dev.l4mux.testsupport.Heap;
+import dev.l4mux.testsupport.OnEventLoop;
 import dev.l4mux.testsupport.TaggedBackend;
 import dev.l4mux.testsupport.TaggedBackends;
 import dev.l4mux.testsupport.TestCerts;
@@ -105,9 +106,9 @@ class DataIntegrityIT {
             .setTrustOptions(new PemTrustOptions().addCertPath(TestCerts.ca().certPem().toString())));
         long started = System.nanoTime();
         // Handlers are set in the connect callback, on the socket's event loop, before any byte is read.
-        String[] hashes = client.connect(new ConnectOptions()
+        String[] hashes = OnEventLoop.call(vertx, () -> client.connect(new ConnectOptions()
                 .setHost("127.0.0.1").setPort(node.port("edge")).setSsl(true).setSniServerName("data.test"))
-            .compose(socket -> echoThroughTls(vertx, socket, size).andThen(done -> socket.close()))
+            .compose(socket -> echoThroughTls(vertx, socket, size).andThen(done -> socket.close())))
             .await(5, TimeUnit.MINUTES);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         System.out.printf("integrity tls: %d MB each way in %d ms%n", size >> 20, ms);
