@@ -51,6 +51,7 @@ public final class L4muxLauncher extends VertxApplication {
     try {
       rewritten = rewriteConfArgument(args);
       checkConfigFile(rewritten);
+      NetworkTransport.choose(NetworkTransport.requested()); // an impossible choice stops the start here
       if (List.of(args).contains("-cluster") || List.of(args).contains("--cluster") || List.of(args).contains("-c")) {
         useClusterConfig();
       }
@@ -185,7 +186,6 @@ public final class L4muxLauncher extends VertxApplication {
 
   /** Vert.x options every node starts with. */
   public static VertxOptions configure(VertxOptions options) {
-    options.setPreferNativeTransport(true);
     if (options.getEventLoopPoolSize() == VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE
         && System.getProperty("vertx.options.eventLoopPoolSize") == null) {
       // A proxy's event loops never block: one per core (Vert.x defaults to two), unless the
@@ -225,6 +225,11 @@ public final class L4muxLauncher extends VertxApplication {
     @Override
     public void beforeStartingVertx(HookContext context) {
       configure(context.vertxOptions());
+    }
+
+    @Override
+    public io.vertx.core.VertxBuilder createVertxBuilder(VertxOptions options) {
+      return NetworkTransport.vertxBuilder(options);
     }
 
     /**

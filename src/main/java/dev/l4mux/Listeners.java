@@ -3,7 +3,6 @@ package dev.l4mux;
 import dev.l4mux.config.L4muxConfig;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.relay.ListenerVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -77,10 +76,9 @@ final class Listeners {
   }
 
   private Future<String> deploy(ListenerConfig listener) {
-    int instances = instances();
-    return vertx.deployVerticle(() -> new ListenerVerticle(listener, state), new DeploymentOptions().setInstances(instances))
+    return vertx.deployVerticle(new ListenerVerticle(listener, state))
         .onSuccess(id -> LOG.info("listener " + listener.name() + " bound " + listener.bind() + " -> ports "
-            + state.boundPorts(listener.name()) + " (" + instances + " instances)"));
+            + state.boundPorts(listener.name()) + " (a socket per event loop, " + eventLoops(vertx) + " loops)"));
   }
 
   private Future<Void> undeploy(Deployed old) {
@@ -90,11 +88,7 @@ final class Listeners {
     return Future.succeededFuture();
   }
 
-  private int instances() {
-    return eventLoops(vertx);
-  }
-
-  /** The number of event loops: listener and router verticles get one instance each. */
+  /** The number of event loops: router verticles get one instance each, listeners a socket each. */
   static int eventLoops(Vertx vertx) {
     if (vertx instanceof io.vertx.core.internal.VertxInternal internal) {
       int count = 0;

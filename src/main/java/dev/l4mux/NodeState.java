@@ -1,6 +1,7 @@
 package dev.l4mux;
 
 import dev.l4mux.cluster.ConfigVersion;
+import dev.l4mux.observe.AcceptErrorLog;
 import dev.l4mux.observe.L4muxMetrics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,8 +24,7 @@ public final class NodeState {
   private final ConnectionRegistry connections = new ConnectionRegistry();
   private final L4muxMetrics metrics;
   private final Map<String, List<Integer>> boundPorts = new ConcurrentHashMap<>();
-  private final Map<String, Integer> ephemeralPortKeys = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicInteger ephemeralPortCount = new java.util.concurrent.atomic.AtomicInteger();
+  private final AcceptErrorLog acceptErrors = new AcceptErrorLog();
   private volatile boolean draining;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
@@ -105,12 +105,9 @@ public final class NodeState {
     }
   }
 
-  /**
-   * A negative port standing for "one ephemeral port shared by every instance of this listener
-   * bind" (Vert.x shares a random port among servers listening with the same negative value).
-   */
-  public int ephemeralPortKey(String listener, int bindIndex) {
-    return ephemeralPortKeys.computeIfAbsent(listener + "#" + bindIndex, k -> -ephemeralPortCount.incrementAndGet());
+  /** Where every listening socket of this node reports failed accepts. */
+  public AcceptErrorLog acceptErrors() {
+    return acceptErrors;
   }
 
   /**

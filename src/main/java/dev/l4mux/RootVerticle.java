@@ -12,9 +12,8 @@ import dev.l4mux.config.ConfigException;
 import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
 import dev.l4mux.config.L4muxConfig;
-import dev.l4mux.observe.AcceptErrorLog;
 import dev.l4mux.observe.AccessLogVerticle;
-import dev.l4mux.observe.ConnectionClosed;
+import dev.l4mux.observe.ConnectionsClosed;
 import dev.l4mux.observe.L4muxMetrics;
 import dev.l4mux.observe.NodeLog;
 import dev.l4mux.route.RouteDecision;
@@ -67,8 +66,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
   @Override
   public Future<?> start() {
     startedAt = System.currentTimeMillis();
-    AcceptErrorLog.install();
-    LocalRecordCodec.registerAll(vertx, RouteRequest.class, RouteDecision.Forward.class, RouteDecision.Reject.class, ConnectionClosed.class);
+    LocalRecordCodec.registerAll(vertx, RouteRequest.class, RouteDecision.Forward.class, RouteDecision.Reject.class, ConnectionsClosed.class);
     state = new NodeState(nodeName(), metrics());
     listeners = new Listeners(vertx, state);
     source = ConfigSource.from(config());
@@ -91,7 +89,8 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
         .onSuccess(v -> {
           state.listenersBound(true);
           L4muxConfig config = state.routeTable().config();
-          LOG.info("l4mux node " + state.nodeName() + " ready" + (vertx.isClustered() ? " (clustered)" : "") + " with "
+          LOG.info("l4mux node " + state.nodeName() + " ready" + (vertx.isClustered() ? " (clustered)" : "")
+              + " on " + NetworkTransport.describe(vertx) + " with "
               + source.describe() + " (version " + state.configVersion() + ", " + config.listeners().size() + " listeners, "
               + config.routes().size() + " routes; ports " + state.allBoundPorts() + ")");
         });

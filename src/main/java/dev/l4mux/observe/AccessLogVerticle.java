@@ -36,7 +36,7 @@ public final class AccessLogVerticle extends VerticleBase {
   /** Lines are flushed in batches: one write system call per period, not one per connection. */
   private static final long FLUSH_PERIOD_MS = 200;
 
-  private MessageConsumer<ConnectionClosed> consumer;
+  private MessageConsumer<ConnectionsClosed> consumer;
   private long flushTimer = -1;
 
   public AccessLogVerticle(dev.l4mux.NodeState state) {
@@ -47,8 +47,8 @@ public final class AccessLogVerticle extends VerticleBase {
   public Future<?> start() {
     consumer =
         vertx.eventBus()
-            .<ConnectionClosed>localConsumer(Addresses.CONNECTION_EVENTS)
-            .handler(message -> log(message.body()));
+            .<ConnectionsClosed>localConsumer(Addresses.CONNECTION_EVENTS)
+            .handler(message -> message.body().connections().forEach(AccessLogVerticle::log));
     flushTimer = vertx.setPeriodic(FLUSH_PERIOD_MS, id -> STDOUT.flush());
     return consumer.completion();
   }

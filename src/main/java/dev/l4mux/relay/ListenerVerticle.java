@@ -3,31 +3,41 @@ package dev.l4mux.relay;
 import dev.l4mux.NodeState;
 import dev.l4mux.config.BindAddress;
 import dev.l4mux.config.ListenerConfig;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.channel.ServerChannel;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * One TCP listener: binds every address and port of its config and hands each accepted socket to a
- * {@link ProxiedConnection} on this verticle's event loop. Deployed with one instance per event
- * loop; Vert.x spreads accepted connections over the instances (and SO_REUSEPORT over nodes).
+ * One TCP listener: for every address and port of its config, one listening socket per event loop
+ * (SO_REUSEPORT: the kernel spreads new connections over them, and over other nodes on the host),
+ * each accepting onto its own loop (see {@link Acceptor}).
  *
- * <p>Undeploying drains: the servers stop accepting, open connections get until
- * {@code timeouts.drain} to finish, then the rest are closed.
+ * <p>Undeploying drains: the sockets stop listening at once; connections still sniffing or
+ * connecting are closed, relaying ones get until {@code timeouts.drain} to finish, then the rest
+ * are closed.
  */
 public final class ListenerVerticle extends VerticleBase {
 
+  private static final long DRAIN_POLL_MS = 50;
+
   private final ListenerConfig config;
   private final NodeState state;
-  private final List<NetServer> servers = new ArrayList<>();
-  private NetClient backendClient;
+  private final List<Channel> listening = new CopyOnWriteArrayList<>();
+  private Sockets sockets;
+  private ListenerRuntime runtime;
 
   public ListenerVerticle(ListenerConfig config, NodeState state) {
     this.config = config;
@@ -36,56 +46,104 @@ public final class ListenerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    backendClient =
-        vertx.createNetClient(
-            new NetClientOptions().setTcpNoDelay(true).setTcpKeepAlive(true).setReuseAddress(true));
-    List<Future<NetServer>> binds = new ArrayList<>();
-    for (int i = 0; i < config.bind().size(); i++) {
-      BindAddress bind = config.bind().get(i);
-      int bindIndex = i;
-      bind.ports().forEach(port -> binds.add(listen(bind.host(), port == 0 ? state.ephemeralPortKey(config.name(), bindIndex) : port)));
+    sockets = new Sockets(vertx);
+    Map<EventLoop, ClosedBatch> batches = new LinkedHashMap<>();
+    for (EventLoop loop : sockets.eventLoops()) {
+      batches.put(loop, new ClosedBatch(loop, ((VertxInternal) vertx).contextBuilder().withEventLoop(loop).build()));
+    }
+    runtime = new ListenerRuntime(config, state, sockets, new BackendConnector(vertx), batches);
+    List<Future<Integer>> binds = new ArrayList<>();
+    for (BindAddress bind : config.bind()) {
+      bind.ports().forEach(port -> binds.add(bindOnEveryLoop(bind.host(), port)));
     }
     return Future.all(binds)
-        .onSuccess(all -> state.boundPorts(config.name(), servers.stream().map(NetServer::actualPort).distinct().toList()));
+        .onSuccess(all -> state.boundPorts(config.name(), binds.stream().map(Future::result).distinct().toList()))
+        .onFailure(failed -> listening.forEach(Channel::close));
   }
 
   /**
-   * @param port a real port, or a negative key standing for an ephemeral port: Vert.x gives every
-   *     server listening with the same negative key the same random port, so all instances of this
-   *     listener share one port while other listeners get their own
+   * Binds one listening socket per event loop. Port 0 binds the first loop's socket to a free
+   * port and the others to that same port, so the listener has one port however many loops.
    */
-  private Future<NetServer> listen(String host, int port) {
-    NetServerOptions options =
-        new NetServerOptions()
-            .setHost(host)
-            .setPort(port)
-            .setReuseAddress(true)
-            .setReusePort(true)
-            .setTcpNoDelay(true)
-            .setTcpKeepAlive(true)
-            .setAcceptBacklog(4096);
-    NetServer server = vertx.createNetServer(options).connectHandler(this::accept);
-    return server
-        .listen()
-        .onSuccess(servers::add)
-        .recover(failure -> Future.failedFuture(new IllegalStateException(
-            "listener " + config.name() + ": cannot bind " + host + ":" + port + ": " + failure.getMessage(), failure)));
+  private Future<Integer> bindOnEveryLoop(String host, int port) {
+    List<EventLoop> loops = sockets.eventLoops();
+    Future<Integer> first = bind(loops.get(0), host, port);
+    return first.compose(actual -> {
+      List<Future<Integer>> others = new ArrayList<>();
+      for (EventLoop loop : loops.subList(1, loops.size())) {
+        others.add(bind(loop, host, actual));
+      }
+      return Future.all(others).map(actual);
+    });
   }
 
-  private void accept(NetSocket socket) {
-    long id = state.connections().nextId();
-    ListenerConfig current = state.routeTable() == null ? config : state.routeTable().listener(config.name()).orElse(config);
-    new ProxiedConnection(id, vertx, context, state, backendClient, current, socket).start();
+  private Future<Integer> bind(EventLoop loop, String host, int port) {
+    Promise<Integer> bound = ((ContextInternal) context).promise();
+    ServerChannel channel = sockets.newServerChannel();
+    channel.pipeline().addLast(new Acceptor(config.name(), runtime::accepted, state.acceptErrors()));
+    loop.register(channel).addListener(registered -> {
+      if (!registered.isSuccess()) {
+        bound.fail(bindFailure(host, port, registered.cause()));
+        return;
+      }
+      listening.add(channel);
+      channel.bind(new InetSocketAddress(host, port)).addListener((ChannelFuture done) -> {
+        if (done.isSuccess()) {
+          bound.complete(((InetSocketAddress) channel.localAddress()).getPort());
+        } else {
+          channel.close();
+          bound.fail(bindFailure(host, port, done.cause()));
+        }
+      });
+    });
+    return bound.future();
+  }
+
+  private IllegalStateException bindFailure(String host, int port, Throwable cause) {
+    String address = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    return new IllegalStateException("listener " + config.name() + ": cannot bind " + address + ": " + cause.getMessage(), cause);
   }
 
   @Override
   public Future<?> stop() {
-    long drainMs = config.timeouts().drain().toMillis();
-    List<Future<Void>> shutdowns = new ArrayList<>();
-    for (NetServer server : servers) {
-      shutdowns.add(server.shutdown(drainMs, TimeUnit.MILLISECONDS));
+    List<Future<Void>> closes = new ArrayList<>();
+    for (Channel channel : listening) {
+      Promise<Void> closed = ((ContextInternal) context).promise();
+      channel.close().addListener(done -> closed.complete());
+      closes.add(closed.future());
     }
-    shutdowns.add(backendClient.shutdown(drainMs, TimeUnit.MILLISECONDS));
-    return Future.join(shutdowns);
+    return Future.join(closes).compose(v -> drain(config.timeouts().drain()));
+  }
+
+  /**
+   * Tells this listener's connections the node drains, waits until they are gone or the limit
+   * passed, closes what is left and publishes the last closed-connection facts.
+   */
+  private Future<Void> drain(Duration limit) {
+    forEachOwnConnection(ProxiedConnection::drainFromAnyThread);
+    Promise<Void> drained = ((ContextInternal) context).promise();
+    long deadline = System.nanoTime() + limit.toNanos();
+    vertx.setPeriodic(1, DRAIN_POLL_MS, timer -> {
+      boolean overdue = System.nanoTime() >= deadline;
+      if (runtime.openConnections() == 0 || overdue) {
+        vertx.cancelTimer(timer);
+        if (overdue) {
+          forEachOwnConnection(c -> c.closeFromAnyThread("drain"));
+        }
+        drained.complete();
+      }
+    });
+    return drained.future().compose(v -> vertx.timer(DRAIN_POLL_MS)).map(v -> {
+      runtime.publishAll();
+      return null;
+    });
+  }
+
+  private void forEachOwnConnection(java.util.function.Consumer<ProxiedConnection> action) {
+    for (ProxiedConnection connection : state.connections().all()) {
+      if (connection.owner() == runtime) {
+        action.accept(connection);
+      }
+    }
   }
 }

@@ -1,7 +1,10 @@
 package dev.l4mux.relay;
 
-import io.vertx.core.buffer.Buffer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a rejected client is told before the close, in its own protocol (CONTRACT section 3): a
@@ -17,15 +20,20 @@ final class Rejections {
   private static final byte INTERNAL_ERROR = 80; // RFC 8446 6.2
   private static final byte UNRECOGNIZED_NAME = 112; // RFC 6066 3: no server for the SNI
 
+  /** Made once per protocol and reason: under a flood of rejected clients this is the hot path. */
+  private static final Map<String, byte[]> MESSAGES = new ConcurrentHashMap<>();
+  private static final byte[] NONE = new byte[0];
+
   private Rejections() {}
 
   /** The bytes to send before closing, or null to close silently. */
-  static Buffer message(String protocol, String reason) {
-    return switch (protocol) {
+  static ByteBuf message(String protocol, String reason) {
+    byte[] bytes = MESSAGES.computeIfAbsent(protocol + "/" + reason, k -> switch (protocol) {
       case "tls" -> tlsAlert(tlsAlertFor(reason));
       case "http" -> httpPage(reason);
-      default -> null;
-    };
+      default -> NONE;
+    });
+    return bytes.length == 0 ? null : Unpooled.wrappedBuffer(bytes);
   }
 
   private static byte tlsAlertFor(String reason) {
@@ -37,12 +45,12 @@ final class Rejections {
     };
   }
 
-  private static Buffer tlsAlert(byte description) {
+  private static byte[] tlsAlert(byte description) {
     // Version 0x0301 in the record layer: acceptable to every TLS version's client (RFC 8446 5.1).
-    return Buffer.buffer(new byte[] {CONTENT_TYPE_ALERT, 3, 1, 0, 2, ALERT_LEVEL_FATAL, description});
+    return new byte[] {CONTENT_TYPE_ALERT, 3, 1, 0, 2, ALERT_LEVEL_FATAL, description};
   }
 
-  private static Buffer httpPage(String reason) {
+  private static byte[] httpPage(String reason) {
     int status;
     String title;
     switch (reason) {
@@ -74,6 +82,10 @@ final class Rejections {
             + "Content-Type: text/html; charset=utf-8\r\n"
             + "Content-Length: " + bodyBytes.length + "\r\n"
             + "Connection: close\r\n\r\n";
-    return Buffer.buffer(head).appendBytes(bodyBytes);
+    byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
+    byte[] page = new byte[headBytes.length + bodyBytes.length];
+    System.arraycopy(headBytes, 0, page, 0, headBytes.length);
+    System.arraycopy(bodyBytes, 0, page, headBytes.length, bodyBytes.length);
+    return page;
   }
 }

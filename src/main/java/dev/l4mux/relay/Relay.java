@@ -2,82 +2,100 @@ package dev.l4mux.relay;
 
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.net.NetSocket;
 import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 /**
- * Relays bytes both ways between a client and its backend on their shared event loop.
+ * Relays bytes both ways between a client and its backend, two sockets on one event loop.
  *
- * <p>Zero-copy: each side runs on raw messages ({@link NetSocketInternal#messageHandler}); a buffer
- * read from one socket is handed to the other's {@code writeMessage}, which releases it once
- * written. No Vert.x read queue sits in between, so nothing read can be overtaken by a close or a
- * FIN, and pausing a side stops reading from its kernel socket.
+ * <p>Zero copy: a buffer read from one socket is written to the other as it is, and released by
+ * that write. Writes are flushed once per read batch (one {@code writev} for up to 16 reads).
  *
- * <p>Backpressure: when the destination's write queue is full the source is paused until the
- * destination drains, so a slow reader stalls the fast writer instead of growing memory.
+ * <p>Backpressure: when the destination has more than {@link Sockets#WATER_MARK} queued, the source
+ * stops reading (its kernel buffer then fills and TCP flow control slows the sender) until the
+ * destination drains below the low mark.
  *
- * <p>End of stream: without half-close, the first side to close closes the other after its pending
- * writes are flushed. With half-close, a FIN (input shutdown, RFC 9293 3.6) is passed on as a FIN
- * once the writes before it are flushed, and the relay ends when both directions are done; a full
- * close (or reset) of either side still ends it at once. A socket that cannot flush (its peer
- * stopped reading) is forced shut after {@link #FLUSH_GRACE}, so nothing lingers.
+ * <p>End of stream: Netty delivers a peer's FIN (RFC 9293 3.6) as an input-shutdown event after
+ * every byte read before it, and both sockets allow half-closure, so the FIN can never overtake
+ * data. Without half-close, the first side to end closes both. With half-close, a FIN is passed on
+ * as a FIN once what came before it is written, and the relay ends when both directions have; a
+ * full close or a reset of either side still ends it at once. A socket is closed only after its
+ * queued writes are out (Netty discards them on close), or after {@link #FLUSH_GRACE} when its
+ * peer stopped reading, so nothing lingers.
  */
 final class Relay {
 
+  private static final Logger LOG = Logger.getLogger(Relay.class.getName());
   static final Duration FLUSH_GRACE = Duration.ofSeconds(10);
 
-  private final Vertx vertx;
   private final Side client;
   private final Side backend;
-  private final Duration idleTimeout;
+  private final long idleNanos;
   private final boolean halfClose;
   private final Consumer<String> onFinished;
 
   private long lastActivityNanos = System.nanoTime();
-  private long idleTimer = -1;
+  private ScheduledFuture<?> idleTimer;
+  private boolean started;
   private boolean finished;
 
   /**
-   * @param clientSocket delivers its FIN in-band already ({@link HalfClosure#deliverEndOfInput}, at accept)
+   * @param idleTimeout close after this long without a byte either way; null for never
    * @param halfClose the route relays a FIN as a FIN
+   * @param onFinished told the close reason, once
    */
-  Relay(
-      Vertx vertx, NetSocket clientSocket, NetSocket backendSocket,
-      Counter upstreamBytes, Counter downstreamBytes, Duration idleTimeout, boolean halfClose, Consumer<String> onFinished) {
-    this.vertx = vertx;
-    HalfClosure.deliverEndOfInput(backendSocket);
-    this.client = new Side("client", clientSocket, upstreamBytes);
-    this.backend = new Side("backend", backendSocket, downstreamBytes);
-    this.client.peer = backend;
-    this.backend.peer = client;
-    this.idleTimeout = idleTimeout;
+  Relay(Channel clientChannel, Channel backendChannel, Counter upstreamBytes, Counter downstreamBytes,
+      Duration idleTimeout, boolean halfClose, Consumer<String> onFinished) {
+    this.client = new Side("client", clientChannel, upstreamBytes);
+    this.backend = new Side("backend", backendChannel, downstreamBytes);
+    client.peer = backend;
+    backend.peer = client;
+    this.idleNanos = idleTimeout == null ? -1 : Math.max(TimeUnit.MILLISECONDS.toNanos(1), idleTimeout.toNanos());
     this.halfClose = halfClose;
     this.onFinished = onFinished;
   }
 
+  /** The backend socket's handler, added before it connects. */
+  ChannelInboundHandlerAdapter backendHandler() {
+    return backend;
+  }
+
+  /** Handles the client socket's events once relaying; its own handler passes them on. */
+  ChannelInboundHandlerAdapter clientHandler() {
+    return client;
+  }
+
   /**
-   * Writes the sniffed prefix to the backend, then relays both ways.
+   * Writes the sniffed prefix to the backend, then relays both ways; call once the backend is connected.
    *
-   * @param clientEnded the client already sent its FIN (or closed) while we sniffed and connected
+   * @param replay the client's bytes read so far (ownership passes to the relay), or null
+   * @param clientEnded the client already sent its FIN while we sniffed and connected
    */
-  void start(Buffer replay, boolean clientEnded) {
-    if (replay != null && replay.length() > 0) {
-      client.count(replay.length());
-      client.lastWrite = backend.socket.write(replay);
+  void start(ByteBuf replay, boolean clientEnded) {
+    started = true;
+    if (replay != null && replay.isReadable()) {
+      client.count(replay.readableBytes());
+      backend.channel.writeAndFlush(replay, backend.channel.voidPromise());
+    } else if (replay != null) {
+      replay.release();
     }
-    backend.socket.shutdownHandler(v -> {}); // the listener's drain decides when relayed connections end
-    client.start();
-    backend.start();
-    armIdleTimer(idleTimeout);
+    armIdleTimer(idleNanos);
     if (clientEnded) {
       client.inputEnded();
+    } else if (!client.channel.config().isAutoRead()) {
+      client.channel.config().setAutoRead(true); // paused while connecting (the prefix was at its cap)
     }
   }
 
@@ -89,64 +107,55 @@ final class Relay {
     return backend.bytes;
   }
 
-  /** Closes both sides (each once what the other sent it is written) and ends the relay. */
+  /** Closes both sides, each once what the other sent it is written, and ends the relay. */
   void close(String reason) {
-    client.closeAfter(backend.lastWrite);
-    backend.closeAfter(client.lastWrite);
+    if (finished || !started) {
+      return;
+    }
+    closeAfterFlush(client.channel);
+    closeAfterFlush(backend.channel);
     finish(reason);
   }
 
   private void finish(String reason) {
-    if (finished) {
-      return;
-    }
     finished = true;
-    if (idleTimer >= 0) {
-      vertx.cancelTimer(idleTimer);
-      idleTimer = -1;
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+      idleTimer = null;
     }
     onFinished.accept(reason);
   }
 
   /** Lazily re-armed: one timer per idle period, not one reset per buffer. */
-  private void armIdleTimer(Duration delay) {
-    if (idleTimeout == null || finished) {
+  private void armIdleTimer(long delayNanos) {
+    if (idleNanos < 0 || finished) {
       return;
     }
-    idleTimer = vertx.setTimer(Math.max(1, delay.toMillis()), t -> {
-      idleTimer = -1;
+    idleTimer = client.channel.eventLoop().schedule(() -> {
+      idleTimer = null;
       long idleFor = System.nanoTime() - lastActivityNanos;
-      long limit = idleTimeout.toNanos();
-      if (idleFor >= limit) {
+      if (idleFor >= idleNanos) {
         close("idle_timeout");
       } else {
-        armIdleTimer(Duration.ofNanos(limit - idleFor));
+        armIdleTimer(idleNanos - idleFor);
       }
-    });
+    }, delayNanos, TimeUnit.NANOSECONDS);
   }
 
-  /** One socket of the relay and the direction of bytes it reads. */
-  private final class Side {
+  /** One socket of the relay, as the source of the bytes it reads. */
+  private final class Side extends ChannelInboundHandlerAdapter {
     final String name;
-    final NetSocket socket;
+    final Channel channel;
     final Counter counter;
     Side peer;
     long bytes;
     boolean inputEnded;
-    /** The latest write of this side's bytes to the peer: it completes after every earlier one. */
-    Future<Void> lastWrite = Future.succeededFuture();
+    boolean flushPending;
 
-    Side(String name, NetSocket socket, Counter counter) {
+    Side(String name, Channel channel, Counter counter) {
       this.name = name;
-      this.socket = socket;
+      this.channel = channel;
       this.counter = counter;
-    }
-
-    void start() {
-      ((NetSocketInternal) socket).messageHandler(this::received);
-      socket.closeHandler(v -> close(name + "_closed"));
-      socket.exceptionHandler(e -> close(name + "_error"));
-      socket.resume();
     }
 
     void count(int n) {
@@ -155,55 +164,103 @@ final class Relay {
       lastActivityNanos = System.nanoTime();
     }
 
-    void received(Object message) {
-      if (message == HalfClosure.END_OF_INPUT) {
-        inputEnded();
-        return;
-      }
-      if (!(message instanceof ByteBuf buffer)) {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+      if (!(message instanceof ByteBuf buffer) || finished) {
         ReferenceCountUtil.release(message);
         return;
       }
       count(buffer.readableBytes());
-      lastWrite = ((NetSocketInternal) peer.socket).writeMessage(buffer); // takes ownership: released once written
-      if (peer.socket.writeQueueFull()) {
-        socket.pause();
-        peer.socket.drainHandler(v -> socket.resume());
+      Channel destination = peer.channel;
+      destination.write(buffer, destination.voidPromise()); // releases it once written
+      flushPending = true;
+      if (!destination.isWritable()) {
+        flushPending = false;
+        destination.flush();
+        if (!destination.isWritable()) {
+          channel.config().setAutoRead(false); // resumed by the destination's writability change
+        }
       }
     }
 
-    /** This side sent its FIN (in-band: everything it sent before has been handed to the peer). */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (flushPending) {
+        flushPending = false;
+        peer.channel.flush();
+      }
+    }
+
+    /** This socket drained below the low water mark: its source may read again. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (channel.isWritable() && !finished && !peer.inputEnded) {
+        peer.channel.config().setAutoRead(true);
+      }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+      if (event == ChannelInputShutdownEvent.INSTANCE) {
+        inputEnded();
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      close(name + "_closed");
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.fine(() -> name + " " + channel + ": " + cause);
+      close(name + "_error");
+    }
+
+    /** This side sent its FIN; everything it sent before has been handed to the peer. */
     void inputEnded() {
-      if (inputEnded) {
+      if (inputEnded || finished) {
         return;
       }
       inputEnded = true;
-      if (halfClose) {
-        HalfClosure.shutdownOutputAfter(peer.socket, lastWrite);
-        if (peer.inputEnded) {
-          close(name + "_closed");
-        }
-      } else {
+      if (!halfClose) {
+        close(name + "_closed");
+        return;
+      }
+      peer.shutdownOutputAfterFlush();
+      if (peer.inputEnded) {
         close(name + "_closed");
       }
     }
 
-    /**
-     * Closes this socket once {@code lastWrite} (the latest write to it) completed: a close does
-     * not wait for writes still queued in Vert.x. A peer that stopped reading would keep that
-     * write (and the socket) forever, so it is forced shut after {@link #FLUSH_GRACE}.
-     */
-    void closeAfter(Future<Void> lastWrite) {
-      if (lastWrite.isComplete()) {
-        socket.close();
-        return;
-      }
-      Channel channel = ((NetSocketInternal) socket).channelHandlerContext().channel();
-      long force = vertx.setTimer(FLUSH_GRACE.toMillis(), t -> channel.close());
-      lastWrite.onComplete(done -> {
-        vertx.cancelTimer(force);
-        socket.close();
+    /** Sends a FIN once every queued write is out (Netty fails writes still pending at shutdown). */
+    void shutdownOutputAfterFlush() {
+      channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) written -> {
+        if (channel instanceof DuplexChannel duplex && channel.isActive()) {
+          duplex.shutdownOutput();
+        }
       });
     }
+  }
+
+  /**
+   * Closes {@code channel} once its queued writes are out (Netty discards them on close). A peer
+   * that stopped reading would keep them, and the socket, forever: the close is forced after
+   * {@link #FLUSH_GRACE}.
+   */
+  static void closeAfterFlush(Channel channel) {
+    if (!channel.isOpen()) {
+      return;
+    }
+    ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+    if (queued == null || queued.totalPendingWriteBytes() == 0) {
+      channel.close();
+      return;
+    }
+    ScheduledFuture<?> force = channel.eventLoop().schedule((Runnable) channel::close, FLUSH_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) written -> {
+      force.cancel(false);
+      channel.close();
+    });
   }
 }

@@ -2,6 +2,10 @@ package dev.l4mux.route;
 
 import dev.l4mux.config.BackendConfig;
 import dev.l4mux.config.HostPort;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -12,12 +16,26 @@ public final class Backend {
 
   private final String route;
   private final BackendConfig config;
+  private final InetSocketAddress literalAddress;
   private final AtomicInteger active = new AtomicInteger();
   private volatile boolean up = true;
 
   Backend(String route, BackendConfig config) {
     this.route = route;
     this.config = config;
+    this.literalAddress = literal(config.address());
+  }
+
+  private static InetSocketAddress literal(HostPort address) {
+    byte[] ip = NetUtil.createByteArrayFromIpAddressString(address.host());
+    if (ip == null) {
+      return null;
+    }
+    try {
+      return new InetSocketAddress(InetAddress.getByAddress(ip), address.port());
+    } catch (UnknownHostException impossible) { // only thrown for a wrong length
+      return null;
+    }
   }
 
   public String route() {
@@ -26,6 +44,11 @@ public final class Backend {
 
   public HostPort address() {
     return config.address();
+  }
+
+  /** The socket address when the host is an IP literal (connect without resolving), else null. */
+  public InetSocketAddress literalAddress() {
+    return literalAddress;
   }
 
   public int weight() {

@@ -2,6 +2,7 @@ package dev.l4mux.it;
 
 import dev.l4mux.bus.Addresses;
 import dev.l4mux.observe.ConnectionClosed;
+import dev.l4mux.observe.ConnectionsClosed;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Duration;
@@ -14,10 +15,10 @@ import java.util.function.Predicate;
 final class ClosedConnections implements AutoCloseable {
 
   private final List<ConnectionClosed> seen = new CopyOnWriteArrayList<>();
-  private final MessageConsumer<ConnectionClosed> consumer;
+  private final MessageConsumer<ConnectionsClosed> consumer;
 
   ClosedConnections(Vertx vertx) throws Exception {
-    consumer = vertx.eventBus().<ConnectionClosed>localConsumer(Addresses.CONNECTION_EVENTS).handler(m -> seen.add(m.body()));
+    consumer = vertx.eventBus().<ConnectionsClosed>localConsumer(Addresses.CONNECTION_EVENTS).handler(m -> seen.addAll(m.body().connections()));
     consumer.completion().await(5, TimeUnit.SECONDS);
   }
 

@@ -1,9 +1,11 @@
 package dev.l4mux.it;
 
+import dev.l4mux.NetworkTransport;
 import dev.l4mux.NodeState;
 import dev.l4mux.RootVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -36,7 +38,8 @@ public final class L4muxTestNode implements AutoCloseable {
     Path dir = Files.createTempDirectory("l4mux-it");
     Path file = dir.resolve("l4mux.yaml");
     Files.writeString(file, yaml);
-    Vertx vertx = Vertx.vertx();
+    // The transport a launched node would choose (io_uring, epoll or NIO), not Vert.x's NIO default.
+    Vertx vertx = NetworkTransport.vertxBuilder(new VertxOptions()).build();
     RootVerticle root = new RootVerticle();
     JsonObject conf = new JsonObject().put("l4mux.configPath", file.toString()).put("l4mux.scanPeriodMs", 200);
     try {

@@ -78,8 +78,10 @@ class FdExhaustionIT {
       String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       Path jar = Path.of(System.getProperty("l4mux.jar", "target/l4mux.jar"));
       assertTrue(Files.isRegularFile(jar), "no jar at " + jar + " (run through failsafe after package)");
+      // The transport under test (the epoll run of the suite sets it) reaches the node too.
+      String transport = "-Dl4mux.transport=" + System.getProperty("l4mux.transport", "auto");
       try (ExternalProcess node = ExternalProcess.start(List.of("bash", "-c",
-          "ulimit -n " + FD_LIMIT + "; exec \"$0\" -jar \"$1\" -conf \"$2\"", java, jar.toString(), config.toString()),
+          "ulimit -n " + FD_LIMIT + "; exec \"$0\" \"$1\" -jar \"$2\" -conf \"$3\"", java, transport, jar.toString(), config.toString()),
           new byte[0], Duration.ofMinutes(3))) {
         awaitReady(node, admin);
         long heapBaseline = JvmHeap.usedAfterGc(node.pid());

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.l4mux.bus.Addresses;
 import dev.l4mux.it.L4muxTestNode;
-import dev.l4mux.observe.ConnectionClosed;
+import dev.l4mux.observe.ConnectionsClosed;
 import dev.l4mux.testsupport.Heap;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.io.IOException;
@@ -72,11 +72,11 @@ final class Reliability {
   /** Counts the node's closed connections by close reason (as the access log sees them). */
   static final class CloseReasons implements AutoCloseable {
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-    private final MessageConsumer<ConnectionClosed> consumer;
+    private final MessageConsumer<ConnectionsClosed> consumer;
 
     CloseReasons(L4muxTestNode node) throws Exception {
-      consumer = node.vertx().eventBus().<ConnectionClosed>localConsumer(Addresses.CONNECTION_EVENTS)
-          .handler(m -> counts.computeIfAbsent(m.body().closeReason(), k -> new LongAdder()).increment());
+      consumer = node.vertx().eventBus().<ConnectionsClosed>localConsumer(Addresses.CONNECTION_EVENTS)
+          .handler(m -> m.body().connections().forEach(c -> counts.computeIfAbsent(c.closeReason(), k -> new LongAdder()).increment()));
       consumer.completion().await(5, TimeUnit.SECONDS);
     }
 

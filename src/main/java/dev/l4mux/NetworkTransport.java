@@ -1,0 +1,88 @@
+package dev.l4mux;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.transport.Transport;
+import java.util.Locale;
+
+/**
+ * Picks the Netty transport of a node's event loops, which the data plane's sockets use too.
+ *
+ * <p>{@code L4MUX_TRANSPORT} (or {@code -Dl4mux.transport}): {@code auto} (the default) takes
+ * io_uring when the kernel allows it, else epoll, else Java NIO; {@code io_uring}, {@code epoll}
+ * and {@code nio} insist, and a start fails with the reason when the one named is unavailable.
+ * Why io_uring first: it needs fewer system calls per connection than epoll (no
+ * {@code epoll_ctl} per interest change); measured on the benchmark, a new connection costs l4mux
+ * about a fifth less CPU (docs/performance.md). Docker's default seccomp profile and
+ * {@code kernel.io_uring_disabled} forbid it, hence the fallback.
+ */
+public final class NetworkTransport {
+
+  public static final String ENV = "L4MUX_TRANSPORT";
+  public static final String PROPERTY = "l4mux.transport";
+
+  private NetworkTransport() {}
+
+  /** A builder for a node's Vert.x with the chosen transport. */
+  public static VertxBuilder vertxBuilder(VertxOptions options) {
+    return Vertx.builder().with(options).withTransport(choose(requested()));
+  }
+
+  /** What the operator asked for: the system property, else the environment, else {@code auto}. */
+  static String requested() {
+    String value = System.getProperty(PROPERTY);
+    if (value == null || value.isBlank()) {
+      value = System.getenv(ENV);
+    }
+    return value == null || value.isBlank() ? "auto" : value.trim().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The transport for a request.
+   *
+   * @throws IllegalArgumentException for an unknown name, or a named transport this machine lacks
+   */
+  static Transport choose(String requested) {
+    return switch (requested) {
+      case "auto" -> firstAvailable(Transport.IO_URING, Transport.EPOLL);
+      case "io_uring", "io-uring", "iouring" -> insist("io_uring", Transport.IO_URING);
+      case "epoll" -> insist("epoll", Transport.EPOLL);
+      case "nio" -> Transport.NIO;
+      default -> throw new IllegalArgumentException(
+          ENV + ": unknown transport '" + requested + "' (expected auto, io_uring, epoll or nio)");
+    };
+  }
+
+  private static Transport firstAvailable(Transport... preferred) {
+    for (Transport transport : preferred) {
+      if (transport != null && transport.available()) {
+        return transport;
+      }
+    }
+    return Transport.NIO;
+  }
+
+  private static Transport insist(String name, Transport transport) {
+    if (transport == null) {
+      throw new IllegalArgumentException(ENV + "=" + name + ": Netty's " + name + " transport is not in this build");
+    }
+    if (!transport.available()) {
+      Throwable cause = transport.unavailabilityCause();
+      throw new IllegalArgumentException(ENV + "=" + name + ": not available on this machine"
+          + (cause == null ? "" : " (" + cause.getMessage() + ")"));
+    }
+    return transport;
+  }
+
+  /** The name of a node's transport, for its start-up line. */
+  public static String describe(Vertx vertx) {
+    String name = ((io.vertx.core.internal.VertxInternal) vertx).transport().getClass().getSimpleName();
+    return switch (name) {
+      case "IoUringTransport" -> "io_uring";
+      case "EpollTransport" -> "epoll";
+      case "NioTransport" -> "nio";
+      default -> name;
+    };
+  }
+}

@@ -1,0 +1,60 @@
+package dev.l4mux.relay;
+
+import dev.l4mux.observe.AcceptErrorLog;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The handler of one listening socket: registers every accepted socket on the listening socket's
+ * own event loop (no hand-over to another thread) with a fresh {@link ProxiedConnection}.
+ *
+ * <p>A failed accept (EMFILE when the process is out of descriptors) stops accepting on this
+ * socket for a second, as Netty's own acceptor does, so a full accept queue does not spin the
+ * loop; the queue keeps the waiting clients and accepting resumes on its own.
+ */
+final class Acceptor extends ChannelInboundHandlerAdapter {
+
+  static final long PAUSE_AFTER_FAILURE_MS = 1_000;
+
+  private final String listener;
+  private final Function<Channel, ProxiedConnection> connections;
+  private final AcceptErrorLog errors;
+
+  /**
+   * @param connections makes the handler of an accepted socket
+   */
+  Acceptor(String listener, Function<Channel, ProxiedConnection> connections, AcceptErrorLog errors) {
+    this.listener = listener;
+    this.connections = connections;
+    this.errors = errors;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object message) {
+    Channel child = (Channel) message;
+    Sockets.configureRelayed(child);
+    child.pipeline().addLast(connections.apply(child));
+    ctx.channel().eventLoop().register(child).addListener((ChannelFutureListener) registered -> {
+      if (!registered.isSuccess()) {
+        child.unsafe().closeForcibly();
+      }
+    });
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    errors.failed(listener, cause);
+    if (ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(false);
+      ctx.channel().eventLoop().schedule(() -> {
+        if (ctx.channel().isOpen()) {
+          ctx.channel().config().setAutoRead(true);
+        }
+      }, PAUSE_AFTER_FAILURE_MS, TimeUnit.MILLISECONDS);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.l4mux.relay;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.util.concurrent.EventExecutor;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.transport.Transport;
+import java.net.StandardSocketOptions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Makes the Netty channels of the data plane, on Vert.x's own event loops and with the transport
+ * Vert.x chose (native epoll when available, else NIO).
+ *
+ * <p>Why not Vert.x's {@code NetServer}/{@code NetClient}: the data plane needs none of what they
+ * add per connection (a read queue, an outbound queue, a context, metrics hooks, every socket
+ * option written whether set or not: 14 {@code setsockopt} calls per relayed connection, measured
+ * with strace), and their shared accept thread hands every connection to another loop, one wakeup
+ * each. Here every loop accepts on its own SO_REUSEPORT socket and the connection, its backend and
+ * every byte stay on that loop (docs/design.md, "data plane").
+ */
+final class Sockets {
+
+  /** Listen queue per socket; the kernel caps it at {@code net.core.somaxconn}. */
+  static final int ACCEPT_BACKLOG = 4096;
+
+  /**
+   * Bytes queued towards a socket before its source is paused, and the level to resume at: a
+   * few reads' worth, so bulk transfers keep the pipe full while memory per connection stays
+   * bounded (docs/performance.md).
+   */
+  static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
+
+  private final ChannelFactory<? extends Channel> channels;
+  private final ChannelFactory<? extends ServerChannel> serverChannels;
+  private final List<EventLoop> loops;
+
+  Sockets(Vertx vertx) {
+    VertxInternal internal = (VertxInternal) vertx;
+    Transport transport = internal.transport();
+    this.channels = transport.channelFactory(false);
+    this.serverChannels = transport.serverChannelFactory(false);
+    List<EventLoop> all = new ArrayList<>();
+    for (EventExecutor executor : internal.nettyEventLoopGroup()) {
+      all.add((EventLoop) executor);
+    }
+    this.loops = List.copyOf(all);
+  }
+
+  /** Vert.x's event loops: one listening socket per loop and address. */
+  List<EventLoop> eventLoops() {
+    return loops;
+  }
+
+  /** An unregistered listening socket with SO_REUSEPORT, so every loop (and node) can bind the port. */
+  ServerChannel newServerChannel() {
+    ServerChannel channel = serverChannels.newChannel();
+    ChannelConfig config = channel.config();
+    config.setOption(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG);
+    config.setOption(ChannelOption.SO_REUSEADDR, true);
+    if (channel instanceof EpollServerSocketChannel) {
+      config.setOption(EpollChannelOption.SO_REUSEPORT, true);
+    } else if (channel instanceof io.netty.channel.uring.IoUringServerSocketChannel) {
+      config.setOption(io.netty.channel.uring.IoUringChannelOption.SO_REUSEPORT, true);
+    } else {
+      config.setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+    }
+    return channel;
+  }
+
+  /** An unregistered socket for a backend connection. */
+  Channel newBackendChannel(int connectTimeoutMillis) {
+    Channel channel = channels.newChannel();
+    configureRelayed(channel);
+    channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+    return channel;
+  }
+
+  /**
+   * Options of every relayed socket, accepted or connected. TCP_NODELAY is Netty's default for
+   * both transports; the rest are Netty-side settings that cost no system call, but for
+   * SO_KEEPALIVE, which lets the kernel find dead peers of connections kept without an idle limit.
+   */
+  static void configureRelayed(Channel channel) {
+    ChannelConfig config = channel.config();
+    config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true); // a FIN is an event, not a close (Relay)
+    config.setOption(ChannelOption.SO_KEEPALIVE, true);
+    config.setWriteBufferWaterMark(WATER_MARK);
+    config.setAllocator(ByteBufAllocator.DEFAULT);
+    config.setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator());
+  }
+}
