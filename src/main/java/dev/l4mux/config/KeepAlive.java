@@ -8,7 +8,10 @@ public enum KeepAlive {
   STANDARD,
   /** Ten times {@code timeouts.idle}, for long-lived quiet sessions (SSH, databases). */
   EXTENDED,
-  /** Never closed for idleness; TCP keep-alive still detects dead peers. */
+  /**
+   * Never closed for idleness; TCP keep-alive (on for such relays, and for any idle limit longer
+   * than the kernel's keep-alive time) still detects dead peers.
+   */
   IMMORTAL;
 
   /** The idle limit this treatment gives for a configured idle timeout, or null for none. */

@@ -48,18 +48,24 @@ public final class AccessLogVerticle extends VerticleBase {
     consumer =
         vertx.eventBus()
             .<ConnectionsClosed>localConsumer(Addresses.CONNECTION_EVENTS)
-            .handler(message -> message.body().connections().forEach(AccessLogVerticle::log));
+            .handler(message -> log(message.body()));
     flushTimer = vertx.setPeriodic(FLUSH_PERIOD_MS, id -> STDOUT.flush());
     return consumer.completion();
   }
 
-  private static void log(ConnectionClosed closed) {
-    if (ACCESS.getHandlers().length == 0 && !ACCESS.getUseParentHandlers()) {
+  private static void log(ConnectionsClosed batch) {
+    Handler[] handlers = ACCESS.getHandlers();
+    boolean reset = handlers.length == 0 && !ACCESS.getUseParentHandlers();
+    if (reset || (handlers.length == 1 && handlers[0] == STDOUT && !ACCESS.getUseParentHandlers())) {
       // java.util.logging resets itself (dropping every handler) in a JVM shutdown hook, which runs
       // while we drain on SIGTERM: keep the default stdout line so no connection goes unlogged.
-      STDOUT.print(closed.toJson().encode());
+      if (reset || ACCESS.isLoggable(Level.INFO)) {
+        StringBuilder lines = new StringBuilder(batch.connections().size() * 384);
+        batch.connections().forEach(closed -> closed.appendJsonLine(lines).append('\n'));
+        STDOUT.printLines(lines);
+      }
     } else if (ACCESS.isLoggable(Level.INFO)) {
-      ACCESS.info(closed.toJson().encode());
+      batch.connections().forEach(closed -> ACCESS.info(closed.toJsonLine())); // the operator's own handlers
     }
   }
 
@@ -89,6 +95,11 @@ public final class AccessLogVerticle extends VerticleBase {
 
     synchronized void print(String line) {
       out.println(line);
+    }
+
+    /** Lines that already end with a line break: one write for a whole batch. */
+    synchronized void printLines(CharSequence lines) {
+      out.append(lines);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.l4mux.observe;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 
@@ -33,25 +31,32 @@ public record ConnectionClosed(
     alpn = alpn == null ? List.of() : List.copyOf(alpn);
   }
 
-  public JsonObject toJson() {
-    return new JsonObject()
-        .put("ts", ts.toString())
-        .put("id", id)
-        .put("node", node)
-        .put("listener", listener)
-        .put("client", client)
-        .put("realClient", realClient)
-        .put("protocol", protocol)
-        .put("sni", sni)
-        .put("alpn", alpn.isEmpty() ? null : new JsonArray(List.copyOf(alpn)))
-        .put("host", host)
-        .put("route", route)
-        .put("backend", backend)
-        .put("bytesUp", bytesUp)
-        .put("bytesDown", bytesDown)
-        .put("sniffMs", sniffMs)
-        .put("connectMs", connectMs)
-        .put("durationMs", durationMs)
-        .put("closeReason", closeReason);
+  /** The access log line (CONTRACT section 6): one JSON object, absent values as null. */
+  public String toJsonLine() {
+    return appendJsonLine(new StringBuilder(384)).toString();
+  }
+
+  /** Appends the access log line to {@code out}, without a line break. */
+  public StringBuilder appendJsonLine(StringBuilder out) {
+    return JsonLine.begin(out)
+        .field("ts", ts.toString())
+        .field("id", id)
+        .field("node", node)
+        .field("listener", listener)
+        .field("client", client)
+        .field("realClient", realClient)
+        .field("protocol", protocol)
+        .field("sni", sni)
+        .field("alpn", alpn)
+        .field("host", host)
+        .field("route", route)
+        .field("backend", backend)
+        .field("bytesUp", bytesUp)
+        .field("bytesDown", bytesDown)
+        .field("sniffMs", sniffMs)
+        .field("connectMs", connectMs)
+        .field("durationMs", durationMs)
+        .field("closeReason", closeReason)
+        .end();
   }
 }

@@ -37,7 +37,7 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object message) {
     Channel child = (Channel) message;
     Sockets.configureRelayed(child);
-    child.pipeline().addLast(connections.apply(child));
+    child.pipeline().addLast(ProxiedConnection.HANDLER_NAME, connections.apply(child)); // named: no name to generate
     ctx.channel().eventLoop().register(child).addListener((ChannelFutureListener) registered -> {
       if (!registered.isSuccess()) {
         child.unsafe().closeForcibly();
@@ -45,10 +45,15 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
     });
   }
 
+  /**
+   * A failed accept. Only running out of descriptors or kernel memory pauses accepting (a retry
+   * would fail the same way at once); a client that gave up in the accept queue (ECONNABORTED) or a
+   * firewall's refusal (EPERM) concern that client alone, and the next one is accepted at once.
+   */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     errors.failed(listener, cause);
-    if (ctx.channel().config().isAutoRead()) {
+    if (isResourceExhaustion(cause) && ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(false);
       ctx.channel().eventLoop().schedule(() -> {
         if (ctx.channel().isOpen()) {
@@ -56,5 +61,13 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
         }
       }, PAUSE_AFTER_FAILURE_MS, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** EMFILE, ENFILE, ENOBUFS or ENOMEM, as the native transports and the JDK word them. */
+  static boolean isResourceExhaustion(Throwable cause) {
+    String message = String.valueOf(cause.getMessage());
+    return message.contains("Too many open files") // EMFILE, ENFILE (strerror(3))
+        || message.contains("No buffer space available") // ENOBUFS
+        || message.contains("Cannot allocate memory"); // ENOMEM
   }
 }

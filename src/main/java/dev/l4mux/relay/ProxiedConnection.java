@@ -15,6 +15,7 @@ import dev.l4mux.sniff.SnifferCatalogue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -41,6 +42,9 @@ import java.util.logging.Logger;
 public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
 
   private static final Logger LOG = Logger.getLogger(ProxiedConnection.class.getName());
+
+  /** The name of its handler in the client socket's pipeline (and of the relay's in the backend's). */
+  static final String HANDLER_NAME = "l4mux";
 
   /** Bytes read beyond the sniff cap while connecting, before the client is paused. */
   private static final int PRE_RELAY_SLACK = 64 * 1024;
@@ -245,11 +249,11 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Connects in a task of this event loop, never from inside an I/O event handler. A socket opened
-   * while Netty still dispatches one epoll batch can get the descriptor number of a socket closed
-   * earlier in that batch; Netty maps events to channels by descriptor alone, so the closed
-   * socket's pending events (EPOLLRDHUP) would reach the new socket and close it mid-connect.
-   * Tasks run after the batch. Found by the HTTP {@code Connection: close} benchmark.
+   * Connects in a task of this event loop, after the batch of I/O events it runs in. On epoll this
+   * is required: Netty maps epoll events to channels by descriptor number, so a socket opened inside
+   * a batch can take the number of one closed earlier in it and receive that socket's stale events
+   * (EPOLLRDHUP: a close mid-connect; found by the HTTP {@code Connection: close} benchmark). On
+   * io_uring it is not needed, but measured faster all the same (docs/performance.md).
    */
   private void connectSoon(List<Backend> candidates, int attempt) {
     client.eventLoop().execute(() -> {
@@ -267,11 +271,19 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     }
     Backend candidate = candidates.get(attempt);
     long started = System.nanoTime();
-    Channel upstream = listenerRuntime.sockets().newBackendChannel((int) Math.min(Integer.MAX_VALUE, route.timeouts().connect().toMillis()));
+    Channel upstream;
+    try {
+      upstream = listenerRuntime.sockets().newBackendChannel((int) Math.min(Integer.MAX_VALUE, route.timeouts().connect().toMillis()));
+    } catch (ChannelException noSocket) { // EMFILE: no backend would do better, and none is at fault
+      LOG.fine(() -> "connection " + id + ": no socket for a backend: " + noSocket.getMessage());
+      listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "failed");
+      refuse("backend_unavailable");
+      return;
+    }
     L4muxMetrics metrics = listenerRuntime.state().metrics();
     Relay attempted = new Relay(client, upstream, metrics.bytes(route.name(), "upstream"), metrics.bytes(route.name(), "downstream"),
         route.keepAlive().effectiveIdle(route.timeouts().idle()), route.halfClose(), this::finish);
-    upstream.pipeline().addLast(attempted.backendHandler());
+    upstream.pipeline().addLast(HANDLER_NAME, attempted.backendHandler());
     listenerRuntime.connector().connect(client.eventLoop(), upstream, candidate).addListener(connected -> {
       if (!connected.isSuccess()) {
         candidate.connectFailed();

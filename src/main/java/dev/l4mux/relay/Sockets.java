@@ -16,7 +16,11 @@ import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.transport.Transport;
+import java.io.IOException;
 import java.net.StandardSocketOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,6 +46,9 @@ final class Sockets {
    * bounded (docs/performance.md).
    */
   static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
+
+  /** {@code net.ipv4.tcp_keepalive_time}, or its Linux default where it cannot be read. */
+  private static final Duration KERNEL_KEEPALIVE_TIME = kernelKeepAliveTime();
 
   private final ChannelFactory<? extends Channel> channels;
   private final ChannelFactory<? extends ServerChannel> serverChannels;
@@ -89,16 +96,48 @@ final class Sockets {
   }
 
   /**
+   * Sets TCP_CORK (tcp(7)): the kernel holds a partial segment until uncorked or closed, so data
+   * written before a close leaves with the FIN. Costs one system call; NIO has no cork.
+   */
+  static void cork(Channel channel) {
+    if (channel instanceof io.netty.channel.uring.IoUringSocketChannel) {
+      channel.config().setOption(io.netty.channel.uring.IoUringChannelOption.TCP_CORK, true);
+    } else if (channel instanceof io.netty.channel.epoll.EpollSocketChannel) {
+      channel.config().setOption(EpollChannelOption.TCP_CORK, true);
+    }
+  }
+
+  /**
    * Options of every relayed socket, accepted or connected. TCP_NODELAY is Netty's default for
-   * both transports; the rest are Netty-side settings that cost no system call, but for
-   * SO_KEEPALIVE, which lets the kernel find dead peers of connections kept without an idle limit.
+   * both transports; the rest are Netty-side settings that cost no system call.
    */
   static void configureRelayed(Channel channel) {
     ChannelConfig config = channel.config();
     config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true); // a FIN is an event, not a close (Relay)
-    config.setOption(ChannelOption.SO_KEEPALIVE, true);
     config.setWriteBufferWaterMark(WATER_MARK);
     config.setAllocator(ByteBufAllocator.DEFAULT);
     config.setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator());
+  }
+
+  /**
+   * True when a relay with this idle limit (null: none) needs the kernel's TCP keep-alive to find
+   * a dead peer: only when the limit is longer than the kernel's keep-alive time
+   * ({@code net.ipv4.tcp_keepalive_time}), since the idle timeout closes a silent connection
+   * before the first probe otherwise. Saves a system call and a kernel timer per socket.
+   */
+  static boolean needsTcpKeepAlive(Duration idleLimit) {
+    return idleLimit == null || idleLimit.compareTo(KERNEL_KEEPALIVE_TIME) > 0;
+  }
+
+  static void enableTcpKeepAlive(Channel channel) {
+    channel.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+  }
+
+  private static Duration kernelKeepAliveTime() {
+    try {
+      return Duration.ofSeconds(Long.parseLong(Files.readString(Path.of("/proc/sys/net/ipv4/tcp_keepalive_time")).trim()));
+    } catch (IOException | RuntimeException unreadable) {
+      return Duration.ofHours(2);
+    }
   }
 }

@@ -57,8 +57,10 @@ class ConnectionChurnIT {
         Matcher total = REQUESTS.matcher(out);
         assertTrue(total.find(), "wrk ran: " + out + wrk.stderr());
         requests += Long.parseLong(total.group(1));
+        String stderr = node.process().stderr();
         assertTrue(!out.contains("Non-2xx") && !out.contains("Socket errors"),
-            "every request through l4mux is answered by the backend: " + out);
+            "every request through l4mux is answered by the backend: " + out
+                + "\nnode log (tail):\n" + stderr.substring(Math.max(0, stderr.length() - 4000)));
       }
       assertEquals(0, node.metric("l4mux_rejections_total"), "rejections after " + requests + " requests");
     } finally {

@@ -25,15 +25,35 @@ public final class SourceBackend {
     this.accepted = accepted;
   }
 
-  /** Starts a source on 127.0.0.1, port 0. */
+  /** Starts a source on 127.0.0.1, port 0, that sends as soon as a client connects (server first). */
   public static Future<SourceBackend> start(Vertx vertx, long length, long seed) {
+    return start(vertx, length, seed, false);
+  }
+
+  /**
+   * Starts a source on 127.0.0.1, port 0.
+   *
+   * @param onRequest send only once the client sent a byte: a Vert.x client loses whatever arrives
+   *     before its handler is set, and its connect callback can run after the first read
+   */
+  public static Future<SourceBackend> start(Vertx vertx, long length, long seed, boolean onRequest) {
     AtomicInteger accepted = new AtomicInteger();
     NetServer server = vertx.createNetServer();
     server.connectHandler(
         socket -> {
           accepted.incrementAndGet();
-          socket.handler(ignored -> {});
-          PseudoRandomBytes.writeTo(socket, seed, length).onComplete(done -> socket.end());
+          if (!onRequest) {
+            socket.handler(ignored -> {});
+            PseudoRandomBytes.writeTo(socket, seed, length).onComplete(done -> socket.end());
+            return;
+          }
+          boolean[] started = new boolean[1];
+          socket.handler(request -> {
+            if (!started[0]) {
+              started[0] = true;
+              PseudoRandomBytes.writeTo(socket, seed, length).onComplete(done -> socket.end());
+            }
+          });
         });
     return server.listen(0, "127.0.0.1").map(s -> new SourceBackend(s, seed, length, accepted));
   }

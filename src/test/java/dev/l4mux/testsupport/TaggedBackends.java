@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #tcpEcho}: sends nothing first, echoes every byte (client-first protocols).
  *   <li>{@link #tcpGreeting}: sends {@code tag + "\n"} on accept, then echoes (server-first, like
  *       SSH or SMTP).
- *   <li>{@link #tls}: TLS server; after the handshake sends {@code tag + "\n"}, then echoes.
+ *   <li>{@link #tls}: TLS server; after the handshake sends {@code tag + "\n"}, then echoes;
+ *       {@link #tlsEcho} only echoes.
  *   <li>{@link #http}: every request gets 200, body {@code tag}, header {@code X-Backend: tag};
  *       WebSocket upgrades are accepted and each text frame {@code t} is answered with {@code
  *       tag + ":" + t}.
@@ -43,15 +44,25 @@ public final class TaggedBackends {
 
   /** TLS with {@code certs} (e.g. {@link TestCerts#leaf}); no ALPN, no client auth. */
   public static Future<TaggedBackend> tls(Vertx vertx, String tag, TestCerts.CertAndKey certs) {
-    NetServerOptions options =
-        new NetServerOptions()
-            .setSsl(true)
-            .setKeyCertOptions(
-                new PemKeyCertOptions()
-                    .setCertPath(certs.certPem().toString())
-                    .setKeyPath(certs.keyPem().toString()));
     // Vert.x calls the connect handler only after the TLS handshake has completed.
-    return net(vertx, options, tag, true);
+    return net(vertx, tlsOptions(certs), tag, true);
+  }
+
+  /**
+   * TLS that sends nothing first and echoes: for Vert.x clients, which lose whatever arrives
+   * before their handlers are set (a greeting can come in the same read as the handshake's end).
+   */
+  public static Future<TaggedBackend> tlsEcho(Vertx vertx, String tag, TestCerts.CertAndKey certs) {
+    return net(vertx, tlsOptions(certs), tag, false);
+  }
+
+  private static NetServerOptions tlsOptions(TestCerts.CertAndKey certs) {
+    return new NetServerOptions()
+        .setSsl(true)
+        .setKeyCertOptions(
+            new PemKeyCertOptions()
+                .setCertPath(certs.certPem().toString())
+                .setKeyPath(certs.keyPem().toString()));
   }
 
   public static Future<TaggedBackend> http(Vertx vertx, String tag) {

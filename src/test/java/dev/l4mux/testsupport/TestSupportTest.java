@@ -146,14 +146,18 @@ class TestSupportTest {
   @Test
   void tenMegabytesFromSourceReachASlowSinkUnchanged(Vertx vertx) throws Exception {
     long length = 10L * 1024 * 1024;
-    SourceBackend source = await(TaggedBackends.source(vertx, length, 42));
+    SourceBackend source = await(SourceBackend.start(vertx, length, 42, true));
     SinkBackend sink = await(TaggedBackends.sink(vertx, 256 * 1024)); // >= 400 ms for 10 MB
     NetClient client = vertx.createNetClient();
 
     long start = System.nanoTime();
-    Future<Void> piped = OnEventLoop.call(vertx, () -> client
+    Future<Void> piped = client
         .connect(sink.port(), "127.0.0.1")
-        .compose(to -> client.connect(source.port(), "127.0.0.1").compose(from -> from.pipeTo(to))));
+        .compose(to -> client.connect(source.port(), "127.0.0.1").compose(from -> {
+          Future<Void> pipe = from.pipeTo(to);
+          from.write("go"); // the source sends once asked: by then the pipe reads from it
+          return pipe;
+        }));
     StreamDigest.Digest received = await(sink.firstStream());
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
@@ -168,12 +172,16 @@ class TestSupportTest {
   @Test
   void slowClientSideReaderDigestsWhatTheSourceSent(Vertx vertx) throws Exception {
     long length = 3L * 1024 * 1024 + 17;
-    SourceBackend source = await(TaggedBackends.source(vertx, length, 7));
-    // The digest takes the socket over in the connect callback, before its first read.
-    Future<StreamDigest.Digest> digest = OnEventLoop.call(vertx, () -> vertx
+    SourceBackend source = await(SourceBackend.start(vertx, length, 7, true));
+    // The source sends once asked: by then the digest has taken the socket over.
+    Future<StreamDigest.Digest> digest = vertx
         .createNetClient()
         .connect(source.port(), "127.0.0.1")
-        .compose((NetSocket socket) -> StreamDigest.attach(vertx, socket, 128 * 1024).result()));
+        .compose((NetSocket socket) -> {
+          StreamDigest reading = StreamDigest.attach(vertx, socket, 128 * 1024);
+          socket.write("go");
+          return reading.result();
+        });
     assertEquals(new StreamDigest.Digest(length, source.sha256Hex()), await(digest));
   }
 
