@@ -34,6 +34,7 @@ public final class L4muxMetrics {
   private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
   private final Map<List<String>, BackendUp> backendUp = new ConcurrentHashMap<>();
   private final AtomicLong configVersion = new AtomicLong();
+  private final AtomicLong socketsOpen = new AtomicLong();
 
   /**
    * @param registry where l4mux's meters live
@@ -45,6 +46,23 @@ public final class L4muxMetrics {
     Gauge.builder("l4mux.config.version", configVersion, AtomicLong::get)
         .description("Version of the active configuration")
         .register(registry);
+    Gauge.builder("l4mux.sockets.open", socketsOpen, AtomicLong::get)
+        .description("Open relayed sockets, client and backend (a file descriptor each)")
+        .register(registry);
+  }
+
+  /** A relayed socket (client or backend) was opened; {@link #socketClosed} when it closes. */
+  public void socketOpened() {
+    socketsOpen.incrementAndGet();
+  }
+
+  public void socketClosed() {
+    socketsOpen.decrementAndGet();
+  }
+
+  /** Relayed sockets open now. */
+  public long socketsOpen() {
+    return socketsOpen.get();
   }
 
   public MeterRegistry registry() {

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * The handler of one listening socket: registers every accepted socket on the listening socket's
@@ -21,15 +20,12 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
   static final long PAUSE_AFTER_FAILURE_MS = 1_000;
 
   private final String listener;
-  private final Function<Channel, ProxiedConnection> connections;
+  private final ListenerRuntime runtime;
   private final AcceptErrorLog errors;
 
-  /**
-   * @param connections makes the handler of an accepted socket
-   */
-  Acceptor(String listener, Function<Channel, ProxiedConnection> connections, AcceptErrorLog errors) {
+  Acceptor(String listener, ListenerRuntime runtime, AcceptErrorLog errors) {
     this.listener = listener;
-    this.connections = connections;
+    this.runtime = runtime;
     this.errors = errors;
   }
 
@@ -37,7 +33,8 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object message) {
     Channel child = (Channel) message;
     Sockets.configureRelayed(child);
-    child.pipeline().addLast(ProxiedConnection.HANDLER_NAME, connections.apply(child)); // named: no name to generate
+    runtime.track(child);
+    child.pipeline().addLast(ProxiedConnection.HANDLER_NAME, runtime.accepted(child)); // named: no name to generate
     ctx.channel().eventLoop().register(child).addListener((ChannelFutureListener) registered -> {
       if (!registered.isSuccess()) {
         child.unsafe().closeForcibly();

@@ -32,6 +32,8 @@ final class BackendConnector {
    */
   ChannelFuture connect(EventLoop loop, Channel channel, Backend backend) {
     ChannelPromise connected = channel.newPromise();
+    // Netty leaves a socket whose connect failed (refused) open: its descriptor is ours to close.
+    connected.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     loop.register(channel).addListener((ChannelFutureListener) registered -> {
       if (!registered.isSuccess()) {
         channel.unsafe().closeForcibly();

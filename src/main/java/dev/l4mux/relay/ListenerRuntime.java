@@ -4,6 +4,8 @@ import dev.l4mux.NodeState;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.route.RouteTable;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +23,7 @@ final class ListenerRuntime {
   private final BackendConnector connector;
   private final Map<EventLoop, ClosedBatch> batches;
   private final AtomicInteger open = new AtomicInteger();
+  private final ChannelFutureListener socketClosed;
   private volatile Current current;
 
   ListenerRuntime(ListenerConfig deployed, NodeState state, Sockets sockets, BackendConnector connector, Map<EventLoop, ClosedBatch> batches) {
@@ -30,6 +33,7 @@ final class ListenerRuntime {
     this.sockets = sockets;
     this.connector = connector;
     this.batches = Map.copyOf(batches);
+    this.socketClosed = closed -> state.metrics().socketClosed();
   }
 
   NodeState state() {
@@ -45,7 +49,7 @@ final class ListenerRuntime {
   }
 
   /** A handler for a socket just accepted, with the listener's settings of the current table. */
-  ProxiedConnection accepted(io.netty.channel.Channel socket) {
+  ProxiedConnection accepted(Channel socket) {
     return new ProxiedConnection(state.connections().nextId(), this, settings(), socket);
   }
 
@@ -61,6 +65,12 @@ final class ListenerRuntime {
       current = known;
     }
     return known.settings();
+  }
+
+  /** Counts {@code socket} in {@code l4mux_sockets_open} until it closes. */
+  void track(Channel socket) {
+    state.metrics().socketOpened();
+    socket.closeFuture().addListener(socketClosed);
   }
 
   void opened() {

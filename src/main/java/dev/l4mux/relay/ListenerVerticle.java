@@ -80,7 +80,7 @@ public final class ListenerVerticle extends VerticleBase {
   private Future<Integer> bind(EventLoop loop, String host, int port) {
     Promise<Integer> bound = ((ContextInternal) context).promise();
     ServerChannel channel = sockets.newServerChannel();
-    channel.pipeline().addLast(new Acceptor(config.name(), runtime::accepted, state.acceptErrors()));
+    channel.pipeline().addLast(new Acceptor(config.name(), runtime, state.acceptErrors()));
     loop.register(channel).addListener(registered -> {
       if (!registered.isSuccess()) {
         bound.fail(bindFailure(host, port, registered.cause()));

@@ -280,6 +280,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       refuse("backend_unavailable");
       return;
     }
+    listenerRuntime.track(upstream);
     L4muxMetrics metrics = listenerRuntime.state().metrics();
     Relay attempted = new Relay(client, upstream, metrics.bytes(route.name(), "upstream"), metrics.bytes(route.name(), "downstream"),
         route.keepAlive().effectiveIdle(route.timeouts().idle()), route.halfClose(), this::finish);

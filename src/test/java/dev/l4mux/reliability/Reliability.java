@@ -45,17 +45,20 @@ final class Reliability {
 
   /**
    * The scenario's end: within {@link #DRAIN_WAIT}, {@code l4mux_connections_active} (summed over
-   * every label set on /metrics) and the node's connection registry are both 0; then the heap
-   * after GC is back within {@link #HEAP_MARGIN} of {@code heapBaseline}.
+   * every label set on /metrics), the node's connection registry and its open relayed sockets
+   * ({@code l4mux_sockets_open}) are all 0; then the heap after GC is back within
+   * {@link #HEAP_MARGIN} of {@code heapBaseline}.
    */
   static void assertNothingAccumulated(L4muxTestNode node, long heapBaseline) throws Exception {
     long deadline = System.nanoTime() + DRAIN_WAIT.toNanos();
     double active;
     int registered;
+    long sockets;
     do {
       active = node.activeConnectionsMetric();
       registered = node.state().connections().size();
-      if (active == 0 && registered == 0) {
+      sockets = node.state().metrics().socketsOpen();
+      if (active == 0 && registered == 0 && sockets == 0) {
         break;
       }
       Thread.sleep(50);
@@ -64,6 +67,7 @@ final class Reliability {
         .limit(5).map(c -> c.snapshot().toString()).toList();
     assertEquals(0.0, active, "l4mux_connections_active summed over all labels" + left);
     assertEquals(0, registered, "connections still in the registry" + left);
+    assertEquals(0, sockets, "l4mux_sockets_open: relayed sockets (file descriptors) still open" + left);
     long heap = Heap.usedAfterGc();
     assertTrue(heap < heapBaseline + HEAP_MARGIN,
         "heap after GC " + Heap.mb(heap) + " is not back near its baseline " + Heap.mb(heapBaseline));

@@ -94,19 +94,31 @@ public final class SoakLoad {
     InetSocketAddress edge = new InetSocketAddress(LOOPBACK, edgePort);
     byte[] hello = Reliability.realClientHello();
 
+    // -Dsoak.only=rapid,reset,... runs some scenarios only (bench/soak --only), to find which one a defect needs.
+    List<String> only = List.of(System.getProperty("soak.only", "rapid,reset,halfclose,unavailable,bulk,slowloris").split(","));
     List<Thread> workers = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < 4 && only.contains("rapid"); t++) {
       long seed = t;
       workers.add(daemon("rapid-" + t, () -> loop("rapid", seed, r -> rapid(edge, hello, r))));
     }
     for (int t = 0; t < 2; t++) {
       long seed = 100 + t;
-      workers.add(daemon("reset-" + t, () -> loop("reset", seed, r -> reset(edge, r))));
-      workers.add(daemon("halfclose-" + t, () -> loop("halfclose", seed, r -> halfClose(edge, r))));
+      if (only.contains("reset")) {
+        workers.add(daemon("reset-" + t, () -> loop("reset", seed, r -> reset(edge, r))));
+      }
+      if (only.contains("halfclose")) {
+        workers.add(daemon("halfclose-" + t, () -> loop("halfclose", seed, r -> halfClose(edge, r))));
+      }
     }
-    workers.add(daemon("unavailable", () -> loop("unavailable", 200, r -> unavailable(edge, r))));
-    workers.add(daemon("bulk", () -> loop("bulk", 300, r -> bulk(edge, r))));
-    workers.add(daemon("slowloris", () -> slowloris(edge, 200)));
+    if (only.contains("unavailable")) {
+      workers.add(daemon("unavailable", () -> loop("unavailable", 200, r -> unavailable(edge, r))));
+    }
+    if (only.contains("bulk")) {
+      workers.add(daemon("bulk", () -> loop("bulk", 300, r -> bulk(edge, r))));
+    }
+    if (only.contains("slowloris")) {
+      workers.add(daemon("slowloris", () -> slowloris(edge, 200)));
+    }
 
     long start = System.currentTimeMillis();
     while (System.currentTimeMillis() - start < durationMs) {
