@@ -27,22 +27,22 @@ import org.junit.jupiter.api.Tag;
 @Tag("reliability")
 class SniffersFuzzTest {
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void tlsSniffer(byte[] input) {
     checkSniffer(new TlsSniffer(), input);
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void httpSniffer(byte[] input) {
     checkSniffer(new HttpSniffer(), input);
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void sshSniffer(byte[] input) {
     checkSniffer(new SshSniffer(), input);
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void clientHelloParser(byte[] input) {
     ClientHelloResult records = ClientHelloParser.parseRecords(Buffer.buffer(input));
     assertNotNull(records);
