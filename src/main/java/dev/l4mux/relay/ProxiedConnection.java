@@ -231,7 +231,10 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       connectSoon(forward.candidates(), 0);
     } else if (decision instanceof RouteDecision.Reject rejection) {
       listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
-      refuse(sniffTimedOut && (prefix == null || !prefix.isReadable()) ? "sniff_timeout" : rejection.reason());
+      // Cut by the sniff timer before the bytes told what it is (silent, or a slowloris trickle):
+      // counted as a sniff timeout, not as a connection that no route wanted.
+      boolean undecided = prefix == null || !prefix.isReadable() || Sniffed.UNKNOWN.equals(facts.protocol());
+      refuse(sniffTimedOut && undecided ? "sniff_timeout" : rejection.reason());
     }
   }
 
