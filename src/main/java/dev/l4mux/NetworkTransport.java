@@ -13,8 +13,8 @@ import java.util.Locale;
  * io_uring when the kernel allows it, else epoll, else Java NIO; {@code io_uring}, {@code epoll}
  * and {@code nio} insist, and a start fails with the reason when the one named is unavailable.
  * Why io_uring first: it needs fewer system calls per connection than epoll (no
- * {@code epoll_ctl} per interest change); measured on the benchmark, a new connection costs l4mux
- * about a fifth less CPU (docs/performance.md). Docker's default seccomp profile and
+ * {@code epoll_ctl} per interest change); measured on the benchmark, a {@code Connection: close}
+ * request costs l4mux about a fifth less CPU (docs/performance.md). Docker's default seccomp profile and
  * {@code kernel.io_uring_disabled} forbid it, hence the fallback.
  */
 public final class NetworkTransport {

@@ -2,6 +2,7 @@ package dev.l4mux.relay;
 
 import dev.l4mux.NodeState;
 import dev.l4mux.config.BindAddress;
+import dev.l4mux.config.HostPort;
 import dev.l4mux.config.ListenerConfig;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -100,8 +101,7 @@ public final class ListenerVerticle extends VerticleBase {
   }
 
   private IllegalStateException bindFailure(String host, int port, Throwable cause) {
-    String address = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
-    return new IllegalStateException("listener " + config.name() + ": cannot bind " + address + ": " + cause.getMessage(), cause);
+    return new IllegalStateException("listener " + config.name() + ": cannot bind " + new HostPort(host, port) + ": " + cause.getMessage(), cause);
   }
 
   @Override

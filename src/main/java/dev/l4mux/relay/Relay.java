@@ -21,7 +21,8 @@ import java.util.logging.Logger;
  * Relays bytes both ways between a client and its backend, two sockets on one event loop.
  *
  * <p>Zero copy: a buffer read from one socket is written to the other as it is, and released by
- * that write. Writes are flushed once per read batch (one {@code writev} for up to 16 reads).
+ * that write. Writes are flushed once the event loop has handled its current batch of events
+ * (see {@link Side#flushSoon}), so a FIN read in the same batch leaves with the data.
  *
  * <p>Backpressure: when the destination has more than {@link Sockets#WATER_MARK} queued, the source
  * stops reading (its kernel buffer then fills and TCP flow control slows the sender) until the

@@ -28,7 +28,7 @@ import java.util.List;
 
 /**
  * Makes the Netty channels of the data plane, on Vert.x's own event loops and with the transport
- * Vert.x chose (native epoll when available, else NIO).
+ * the node chose ({@code NetworkTransport}: io_uring, else epoll, else NIO).
  *
  * <p>Why not Vert.x's {@code NetServer}/{@code NetClient}: the data plane needs none of what they
  * add per connection (a read queue, an outbound queue, a context, metrics hooks, every socket
