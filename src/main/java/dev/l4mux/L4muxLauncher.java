@@ -38,6 +38,7 @@ public final class L4muxLauncher extends VertxApplication {
   }
 
   public static void main(String[] args) {
+    DirectMemory.useBuffersWithoutCleaner();
     if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
       System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
     }

@@ -25,7 +25,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -80,7 +79,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
         })
         .onFailure(this::logStartFailure)
         .compose(local -> vertx.deployVerticle(() -> new RouterVerticle(state), new DeploymentOptions().setInstances(loops))
-            .compose(id -> vertx.deployVerticle(new AccessLogVerticle(state), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
+            .compose(id -> vertx.deployVerticle(new AccessLogVerticle(state)))
             .compose(id -> distribution.start())
             .compose(v -> joinConfiguration(local))
             .compose(v -> listeners.reconcile(state.routeTable().config()))

@@ -15,8 +15,10 @@ import java.util.logging.Logger;
 
 /**
  * Writes one JSON line per closed connection (CONTRACT section 6) to the logger {@code l4mux.access},
- * which by default prints the bare line on stdout. Runs as a worker so a slow stdout never blocks an
- * event loop. Operators can re-route the logger through {@code java.util.logging} configuration.
+ * which by default prints the bare line on stdout. Its consumer only queues each batch for an
+ * {@link AccessLogWriter}, which formats and writes on a thread of its own, so neither a slow stdout
+ * nor a lock shared with a writer can hold up an event loop. Operators can re-route the logger
+ * through {@code java.util.logging} configuration.
  */
 public final class AccessLogVerticle extends VerticleBase {
 
@@ -33,11 +35,9 @@ public final class AccessLogVerticle extends VerticleBase {
   }
 
   private final dev.l4mux.NodeState state;
-  /** Lines are flushed in batches: one write system call per period, not one per connection. */
-  private static final long FLUSH_PERIOD_MS = 200;
 
   private MessageConsumer<ConnectionsClosed> consumer;
-  private long flushTimer = -1;
+  private AccessLogWriter writer;
 
   public AccessLogVerticle(dev.l4mux.NodeState state) {
     this.state = state;
@@ -45,13 +45,17 @@ public final class AccessLogVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // Lines are flushed once per poll of the writer: one write system call per period, not per line.
+    writer = new AccessLogWriter("l4mux-access-log-" + state.nodeName(), AccessLogVerticle::log, STDOUT::flush);
     consumer =
         vertx.eventBus()
             .<ConnectionsClosed>localConsumer(Addresses.CONNECTION_EVENTS)
-            .handler(message -> log(message.body()));
-    flushTimer = vertx.setPeriodic(FLUSH_PERIOD_MS, id -> STDOUT.flush());
+            .handler(message -> writer.offer(message.body()));
     return consumer.completion();
   }
+
+  /** How long a stopping node waits for the writer to write what is queued. */
+  private static final long CLOSE_WAIT_MS = 5_000;
 
   private static void log(ConnectionsClosed batch) {
     Handler[] handlers = ACCESS.getHandlers();
@@ -75,10 +79,7 @@ public final class AccessLogVerticle extends VerticleBase {
     return state.awaitDrained(vertx, state.drainLimit())
         .compose(v -> vertx.timer(100)) // the last close events are still on their way
         .compose(v -> consumer.unregister())
-        .onComplete(v -> {
-          vertx.cancelTimer(flushTimer);
-          STDOUT.flush();
-        });
+        .onComplete(v -> writer.close(CLOSE_WAIT_MS));
   }
 
   /** Prints the message alone, one line per record. */

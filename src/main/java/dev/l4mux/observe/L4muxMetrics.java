@@ -77,7 +77,7 @@ public final class L4muxMetrics {
 
   /** The gauge cell of {@code l4mux_connections_active} for a label set; callers add and subtract. */
   public AtomicLong activeConnections(String listener, String route, String protocol) {
-    return active.computeIfAbsent(
+    return cached(active,
         List.of(listener, route, protocol),
         k -> {
           AtomicLong cell = new AtomicLong();
@@ -152,13 +152,24 @@ public final class L4muxMetrics {
     }
   }
 
+  /**
+   * The meter for {@code key}, made once. Looked up with {@code get} first: {@code computeIfAbsent}
+   * locks the key's bin whenever the key is not the bin's first node, so two event loops asking for
+   * meters of one connection each would contend on a monitor on the per-connection path (JFR: a
+   * loop blocked for 5.8 ms behind the other, docs/performance.md).
+   */
+  private static <T> T cached(Map<List<String>, T> meters, List<String> key, java.util.function.Function<List<String>, T> make) {
+    T meter = meters.get(key);
+    return meter != null ? meter : meters.computeIfAbsent(key, make);
+  }
+
   private Counter counter(String name, String description, String... tags) {
-    return counters.computeIfAbsent(
+    return cached(counters,
         key(name, tags), k -> Counter.builder(name).description(description).tags(Tags.of(tags)).register(registry));
   }
 
   private Timer timer(String name, String description, String... tags) {
-    return timers.computeIfAbsent(
+    return cached(timers,
         key(name, tags),
         k -> Timer.builder(name).description(description).tags(Tags.of(tags)).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
   }

@@ -28,11 +28,15 @@ final class Rejections {
 
   /** The bytes to send before closing, or null to close silently. */
   static ByteBuf message(String protocol, String reason) {
-    byte[] bytes = MESSAGES.computeIfAbsent(protocol + "/" + reason, k -> switch (protocol) {
-      case "tls" -> tlsAlert(tlsAlertFor(reason));
-      case "http" -> httpPage(reason);
-      default -> NONE;
-    });
+    String key = protocol + "/" + reason;
+    byte[] bytes = MESSAGES.get(key); // get first: computeIfAbsent may lock a bin that another loop uses
+    if (bytes == null) {
+      bytes = MESSAGES.computeIfAbsent(key, k -> switch (protocol) {
+        case "tls" -> tlsAlert(tlsAlertFor(reason));
+        case "http" -> httpPage(reason);
+        default -> NONE;
+      });
+    }
     return bytes.length == 0 ? null : Unpooled.wrappedBuffer(bytes);
   }
 

@@ -35,11 +35,16 @@ public final class L4muxTestNode implements AutoCloseable {
 
   /** Starts a node on {@code yaml}; fails (with the config errors) if it does not start. */
   public static L4muxTestNode start(String yaml) throws Exception {
+    return start(yaml, new VertxOptions());
+  }
+
+  /** Starts a node on {@code yaml} with these Vert.x options (for instance a number of event loops). */
+  public static L4muxTestNode start(String yaml, VertxOptions options) throws Exception {
     Path dir = Files.createTempDirectory("l4mux-it");
     Path file = dir.resolve("l4mux.yaml");
     Files.writeString(file, yaml);
     // The transport a launched node would choose (io_uring, epoll or NIO), not Vert.x's NIO default.
-    Vertx vertx = NetworkTransport.vertxBuilder(new VertxOptions()).build();
+    Vertx vertx = NetworkTransport.vertxBuilder(options).build();
     RootVerticle root = new RootVerticle();
     JsonObject conf = new JsonObject().put("l4mux.configPath", file.toString()).put("l4mux.scanPeriodMs", 200);
     try {
