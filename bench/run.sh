@@ -2,7 +2,7 @@
 # l4mux benchmark suite: direct path, HAProxy, nginx stream and l4mux on the same scenarios, runs
 # alternated (A B C D A B C D ...), everything on loopback. See bench/README.md.
 #
-#   bench/run.sh [--quick | --smoke] [--pin] [--only SCENARIO[,SCENARIO...]]
+#   bench/run.sh [--quick | --long | --smoke] [--pin] [--only SCENARIO[,SCENARIO...]]
 #
 # Environment: L4MUX_JAR (default target/l4mux.jar, built when missing), L4MUX_JAVA (java for
 # l4mux, default `java`), L4MUX_JAVA2 (a second JVM run as proxy "l4mux-jdkNN"; default the
@@ -24,6 +24,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --quick) MODE=quick ;;
     --smoke) MODE=smoke ;;
+    --long) MODE=long ;;
     --full) MODE=full ;;
     --pin) PIN=1 ;;
     --only) ONLY=${2:?--only needs a scenario}; shift ;;
@@ -34,17 +35,22 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-ALL_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close memory startup jmh"
+ALL_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close stock_tls_close stock_tls_ka stock_http_close first5 memory startup jmh"
+LONG_SCENARIOS="stock_tls_close stock_tls_ka stock_http_close first5"
 case $MODE in
-  quick) RUNS=${BENCH_RUNS:-3}; SECONDS_PER_RUN=${BENCH_SECONDS:-3}; MEM_RUNS=1; STARTUP_RUNS=3
+  quick) RUNS=${BENCH_RUNS:-3}; SECONDS_PER_RUN=${BENCH_SECONDS:-3}; MEM_RUNS=1; STARTUP_RUNS=3; FIRST5_RUNS=1
          JAVA2_SCENARIOS="iperf1 iperf8 http_ka"
          JMH_ARGS="-f 1 -wi 1 -w 500ms -i 3 -r 500ms" ;;
-  full)  RUNS=${BENCH_RUNS:-5}; SECONDS_PER_RUN=${BENCH_SECONDS:-8}; MEM_RUNS=3; STARTUP_RUNS=5
+  full)  RUNS=${BENCH_RUNS:-5}; SECONDS_PER_RUN=${BENCH_SECONDS:-8}; MEM_RUNS=3; STARTUP_RUNS=5; FIRST5_RUNS=3
          JAVA2_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close"
          JMH_ARGS="-f 2 -wi 3 -w 1s -i 5 -r 1s" ;;
-  smoke) RUNS=1; SECONDS_PER_RUN=1; MEM_RUNS=1; STARTUP_RUNS=1; JAVA2_SCENARIOS=""; JMH_ARGS="" ;;
+  long)  RUNS=${BENCH_RUNS:-20}; SECONDS_PER_RUN=${BENCH_SECONDS:-7}; MEM_RUNS=1; STARTUP_RUNS=1; FIRST5_RUNS=3
+         JAVA2_SCENARIOS="stock_tls_close stock_tls_ka stock_http_close"
+         JMH_ARGS="" ;;
+  smoke) RUNS=1; SECONDS_PER_RUN=1; MEM_RUNS=1; STARTUP_RUNS=1; FIRST5_RUNS=0; JAVA2_SCENARIOS=""; JMH_ARGS="" ;;
 esac
 SCENARIOS=${ONLY//,/ }
+[ "$MODE" = long ] && SCENARIOS=${SCENARIOS:-$LONG_SCENARIOS}
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 for s in $SCENARIOS; do
   case " $ALL_SCENARIOS " in *" $s "*) ;; *) echo "bench: unknown scenario $s (one of: $ALL_SCENARIOS)" >&2; exit 2 ;; esac

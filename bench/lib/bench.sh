@@ -99,6 +99,24 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The newest recorded pid of a started proxy (empty for direct).
+proxy_pid() { # proxy
+  local name=$1
+  case $name in direct) return 0 ;; nginx) name=nginx-stream ;; esac
+  awk -v n="$name" '$2 == n {p = $1} END {if (p) print p}' "$PIDS"
+}
+
+# CPU time (clock ticks, user + system) of a pid and its children (nginx workers); 0 for none.
+tree_cpu() {
+  local total=0 pid v
+  [ -n "${1:-}" ] || { echo 0; return; }
+  for pid in "$1" $(children "$1"); do
+    v=$(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
 # Sum of VmRSS (KiB) of a pid and its children.
 tree_rss() {
   local total=0 pid v
@@ -184,16 +202,21 @@ start_backends() {
   NGINX_BACKEND_PID=$LAST_PID
   start iperf3-server load iperf3 -s -B 127.0.0.1 -p 15201
   start hold-backend load python3 "$BENCH/lib/holdconns.py" serve 15300
-  wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300
+  conf=$(render nginx-stock-backend.conf.in nginx-stock)
+  start nginx-stock load nginx -e "$RUN/nginx-stock.err" -p "$RUN" -c "$conf" -g 'daemon off;'
+  NGINX_STOCK_PID=$LAST_PID
+  wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300; wait_port 18180; wait_port 18543
   record_children "$NGINX_BACKEND_PID" nginx-backend
+  record_children "$NGINX_STOCK_PID" nginx-stock
 }
 
-# Port prefix of a proxy's three listeners (mux, raw, hold): PORT_PREFIX + 1/2/3.
-proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
+# Port prefix of a proxy's four listeners (mux, raw, hold, stock): PORT_PREFIX + 1/2/3/4.
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|stock-http|stock-tls)
   local base
   case $1 in
     direct)
-      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; esac
+      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;;
+        stock-http) echo 18180 ;; stock-tls) echo 18543 ;; esac
       return ;;
     haproxy) base=20000 ;;
     nginx) base=21000 ;;
@@ -201,7 +224,8 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
     l4mux-jdk*) base=23000 ;;
     l4mux-base) base=24000 ;;
   esac
-  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; esac
+  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;;
+    stock-http | stock-tls) echo $((base + 4)) ;; esac
 }
 
 start_haproxy() {
@@ -210,7 +234,7 @@ start_haproxy() {
   haproxy -c -q -f "$conf" >"$RUN/haproxy-check.log" 2>&1 || die "haproxy config: $(cat "$RUN/haproxy-check.log")"
   start haproxy proxy haproxy -db -f "$conf"
   PROXY_PID=$LAST_PID
-  wait_port 20001; wait_port 20002; wait_port 20003
+  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004
 }
 
 start_nginx() {
@@ -218,7 +242,7 @@ start_nginx() {
   conf=$(render nginx-stream.conf.in nginx-stream)
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
-  wait_port 21001; wait_port 21002; wait_port 21003
+  wait_port 21001; wait_port 21002; wait_port 21003; wait_port 21004
   record_children "$PROXY_PID" nginx-stream
 }
 
@@ -302,15 +326,21 @@ print(f"{sys.argv[2]}\t{sys.argv[3]}\t{sys.argv[4]}\tgbps\t{bps / 1e9:.3f}")
 EOF
 }
 
-run_wrk() { # scenario proxy run
-  local scenario=$1 proxy=$2 run=$3 url port args=() out
-  case $scenario in
+run_wrk() { # scenario proxy run [seconds] [traffic of this scenario, default the scenario's own]
+  local scenario=$1 proxy=$2 run=$3 secs=${4:-$SECONDS_PER_RUN} kind=${5:-$1} url port args=() out cpu0 cpu1 pid
+  case $kind in
     http_*) port=$(proxy_port "$proxy" mux-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
     tls_*) port=$(proxy_port "$proxy" mux-tls); url="https://localhost:$port/" ;;  # SNI = URL host
+    stock_http_*) port=$(proxy_port "$proxy" stock-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
+    stock_tls_*) port=$(proxy_port "$proxy" stock-tls); url="https://localhost:$port/" ;;
   esac
-  case $scenario in *_close) args+=(-H 'Connection: close') ;; esac
+  case $kind in *_close) args+=(-H 'Connection: close') ;; esac
   out=$RUN/wrk-$scenario-$proxy-$run.txt
-  ${LOAD_PIN[@]+"${LOAD_PIN[@]}"} wrk -t "$WRK_THREADS" -c "$WRK_CONNS" -d "${SECONDS_PER_RUN}s" --latency "${args[@]}" "$url" >"$out" 2>&1 || true
+  pid=$(proxy_pid "$proxy")
+  cpu0=$(tree_cpu "$pid")
+  ${LOAD_PIN[@]+"${LOAD_PIN[@]}"} wrk -t "$WRK_THREADS" -c "$WRK_CONNS" -d "${secs}s" --latency "${args[@]}" "$url" >"$out" 2>&1 || true
+  cpu1=$(tree_cpu "$pid")
+  [ -n "$pid" ] && emit "$scenario" "$proxy" "$run" cpu_s "$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (b - a) / hz}')"
   python3 - "$out" "$scenario" "$proxy" "$run" >>"$RESULTS" <<'EOF' || log "wrk $scenario via $proxy: no result ($out)"
 import re, sys
 text = open(sys.argv[1]).read()
@@ -339,6 +369,18 @@ run_scenario() { # scenario proxy run
     iperf8) run_iperf "$1" "$2" "$3" 8 ;;
     *) run_wrk "$1" "$2" "$3" ;;
   esac
+}
+
+# A freshly started proxy, with wrk (stock_tls_close traffic) started the moment it is ready:
+# requests/s in its first 5 s, then at steady state (the median of 3 runs of 5 s after 20 s of load).
+run_first5() { # proxy run
+  local proxy=$1 run=$2 r
+  start_proxy "$proxy"
+  log "first5 run $run via $proxy (fresh process)"
+  run_wrk first5 "$proxy" "first-$run" 5 stock_tls_close
+  RESULTS=/dev/null run_wrk first5 "$proxy" "load-$run" 20 stock_tls_close
+  for r in 1 2 3; do run_wrk first5-steady "$proxy" "steady-$run-$r" 5 stock_tls_close; done
+  stop_proxy "$proxy"
 }
 
 run_memory() { # proxy run
@@ -402,6 +444,12 @@ smoke() {
         || die "TLS $name.bench.test via $proxy"
       [ "$body" = "$name" ] || die "TLS $name.bench.test via $proxy answered '$body'"
     done
+    port=$(proxy_port "$proxy" stock-tls)
+    body=$(curl -sfk -m 5 "https://localhost:$port/") || die "stock TLS via $proxy"
+    [ "$body" = stock ] || die "stock TLS via $proxy answered '$body'"
+    port=$(proxy_port "$proxy" stock-http)
+    body=$(curl -sf -m 5 -H 'Host: www.bench.test' "http://127.0.0.1:$port/") || die "stock HTTP via $proxy"
+    [ "$body" = stock ] || die "stock HTTP via $proxy answered '$body'"
     port=$(proxy_port "$proxy" raw)
     # The iperf3 server takes one test at a time and resets a new one while the last winds down.
     local attempt
@@ -418,7 +466,7 @@ line = p.stdout.readline()
 p.terminate(); p.wait()
 sys.exit(0 if line.startswith("ready 10 ") else 1)
 EOF
-    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, iperf3, held connections)"
+    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, stock TLS and HTTP, iperf3, held connections)"
     [ "$proxy" = direct ] || stop_proxy "$proxy"
   done
 }
@@ -469,7 +517,7 @@ main() {
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
-  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_*) traffic="$traffic $s" ;; esac; done
+  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | stock_*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
     for s in $traffic; do
@@ -478,6 +526,15 @@ main() {
       for p in $list; do # a JVM compiles its hot paths in the first seconds: one run discarded
         case $p in l4mux*) log "$s warm-up via $p (not measured)"; RESULTS=/dev/null run_scenario "$s" "$p" warm-up ;; esac
       done
+      if [ "$MODE" = long ]; then # one process per proxy through all its runs, back to back
+        for p in $list; do
+          for r in $(seq "$RUNS"); do
+            log "$s run $r/$RUNS via $p (back to back)"
+            run_scenario "$s" "$p" "$r"
+          done
+        done
+        continue
+      fi
       for r in $(seq "$RUNS"); do
         for p in $list; do
           log "$s run $r/$RUNS via $p"
@@ -488,6 +545,11 @@ main() {
     for p in $java2 $proxies; do stop_proxy "$p"; done
   fi
 
+  case " $SCENARIOS " in *" first5 "*)
+    for r in $(seq "$FIRST5_RUNS"); do
+      for p in haproxy l4mux $java2; do run_first5 "$p" "$r"; done
+    done ;;
+  esac
   case " $SCENARIOS " in *" memory "*)
     for r in $(seq "$MEM_RUNS"); do
       for p in $proxies; do

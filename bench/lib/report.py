@@ -19,6 +19,11 @@ SCENARIOS = OrderedDict([
     ("http_ka", "HTTP by Host, keep-alive"),
     ("tls_ka", "TLS passthrough by SNI, keep-alive"),
     ("tls_close", "TLS passthrough by SNI, new connection per request"),
+    ("stock_tls_close", "stock nginx: TLS passthrough, full handshake per request"),
+    ("stock_tls_ka", "stock nginx: TLS keep-alive, reconnect every 1,000 requests"),
+    ("stock_http_close", "stock nginx: HTTP Connection: close"),
+    ("first5", "fresh process: first 5 s after /ready (stock TLS new connection)"),
+    ("first5-steady", "same process at steady state (after 25 s of load)"),
     ("memory", "idle relayed connections (fresh proxy)"),
     ("startup", "startup to /ready"),
 ])
@@ -30,6 +35,7 @@ METRICS = OrderedDict([
     ("kib_per_conn", ("KiB/connection", False)),
     ("ms", ("ms", False)),
     ("errors", ("errors", False)),
+    ("cpu_s", ("proxy cpu s per run", False)),
 ])
 PROXIES = ["direct", "haproxy", "nginx", "l4mux", "l4mux-jdk2"]
 
@@ -57,6 +63,59 @@ def ratio(a, b):
     if a is None or b is None or b == 0:
         return "-"
     return f"{a / b:.2f}x"
+
+
+def long_runs(rows, out):
+    """Runs of one process back to back (--long): the trend of each proxy's requests/s."""
+    series = defaultdict(list)  # (scenario, proxy) -> [(run, rps, cpu)]
+    with open(sys.argv[1]) as f:
+        raw = [line.rstrip("\n").split("\t") for line in f]
+    cpu = {(r[0], r[1], r[2]): float(r[4]) for r in raw if len(r) == 5 and r[3] == "cpu_s"}
+    for r in raw:
+        if len(r) == 5 and r[3] == "rps" and r[2].isdigit():
+            series[(r[0], r[1])].append((int(r[2]), float(r[4]), cpu.get((r[0], r[1], r[2]))))
+    long = {k: sorted(v) for k, v in series.items() if len(v) >= 10}
+    if not long:
+        return
+    out.append("")
+    out.append("## Long runs: one process per proxy, runs back to back")
+    out.append("")
+    out.append("First = the first measured run (after one unmeasured warm-up run); worst = the largest drop "
+               "below it; trend = least-squares slope over the runs, in % of the first run per run.")
+    out.append("")
+    out.append("| scenario | proxy | runs | first | median | min | last | worst vs first | trend %/run | "
+               "proxy cpu s/run first-last | within 10% |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
+    for (scenario, proxy), v in sorted(long.items(), key=lambda kv: (list(SCENARIOS).index(kv[0][0])
+                                                                      if kv[0][0] in SCENARIOS else 99, proxy_order(kv[0][1]))):
+        rps = [x[1] for x in v]
+        first = rps[0]
+        n = len(rps)
+        mean_x = (n - 1) / 2
+        mean_y = sum(rps) / n
+        slope = sum((i - mean_x) * (y - mean_y) for i, y in enumerate(rps)) / sum((i - mean_x) ** 2 for i in range(n))
+        worst = min(rps) / first - 1
+        cpus = [x[2] for x in v if x[2] is not None]
+        cpu_text = f"{cpus[0]:.2f}-{cpus[-1]:.2f}" if cpus else "-"
+        title = SCENARIOS.get(scenario, scenario)
+        out.append(f"| {title} | {proxy} | {n} | {fmt(first)} | {fmt(statistics.median(rps))} | {fmt(min(rps))} "
+                   f"| {fmt(rps[-1])} | {worst * 100:+.1f}% | {slope / first * 100:+.2f} | {cpu_text} "
+                   f"| {'yes' if worst >= -0.10 else 'no'} |")
+
+
+def first_seconds(med, out):
+    rows = [(p, med.get(("first5", "rps", p)), med.get(("first5-steady", "rps", p)))
+            for p in sorted({p for (s, m, p) in med if s == "first5"}, key=proxy_order)]
+    rows = [r for r in rows if r[1] is not None and r[2]]
+    if not rows:
+        return
+    out.append("")
+    out.append("## Warm-up: the first 5 seconds after /ready against steady state")
+    out.append("")
+    out.append("| proxy | first 5 s req/s | steady req/s | first / steady |")
+    out.append("|---|---:|---:|---:|")
+    for p, first, steady in rows:
+        out.append(f"| {p} | {fmt(first)} | {fmt(steady)} | {first / steady:.2f}x |")
 
 
 def main():
@@ -122,6 +181,9 @@ def main():
     if mem is not None:
         out.append(f"| idle memory <= 8 KiB/connection | {fmt(mem)} | {fmt(get('memory', 'kib_per_conn', 'haproxy'))} "
                    f"| - | {'yes' if mem <= 8 else 'no'} |")
+
+    long_runs(rows, out)
+    first_seconds(med, out)
 
     if len(sys.argv) > 3:
         try:
