@@ -29,6 +29,7 @@ import java.util.List;
  *   <li>without {@code -conf}: {@code L4MUX_CONFIG}, else {@code conf/l4mux.yaml}.
  *   <li>{@code validate FILE}: checks a configuration, exit 0 when valid, else 1 with one
  *       {@code path: message} line per error.
+ *   <li>{@code train [SECONDS]}: a training run for the JVM's ahead-of-time caches ({@link Training}).
  * </ul>
  */
 public final class L4muxLauncher extends VertxApplication {
@@ -44,6 +45,9 @@ public final class L4muxLauncher extends VertxApplication {
     }
     if (args.length > 0 && args[0].equals("validate")) {
       System.exit(validate(args, System.out, System.err));
+    }
+    if (args.length > 0 && args[0].equals("train")) {
+      System.exit(Training.run(args, System.out, System.err));
     }
     if (List.of(args).contains("--help") || List.of(args).contains("-h") || List.of(args).contains("-help")) {
       System.out.println(HELP_PREAMBLE);
@@ -78,6 +82,9 @@ public final class L4muxLauncher extends VertxApplication {
         java -jar l4mux.jar                      start with conf/l4mux.yaml (or $L4MUX_CONFIG)
         java -jar l4mux.jar -conf FILE.yaml      start with FILE (YAML or JSON; watched for changes)
         java -jar l4mux.jar validate FILE.yaml   check FILE: exit 0 when valid, else 1 with 'path: message' lines
+        java -jar l4mux.jar train [SECONDS]      drive test traffic through a loopback node, then exit: a
+                                                 training run for -XX:AOTCacheOutput (JDK 25) or
+                                                 -XX:ArchiveClassesAtExit (JDK 17), see README
         java -jar l4mux.jar -cluster             join the cluster configured in cluster/
 
       Environment: L4MUX_CONFIG, L4MUX_NODE_NAME, L4MUX_ADMIN_LISTEN. SIGTERM/SIGINT drain and exit 0.

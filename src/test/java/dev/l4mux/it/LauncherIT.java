@@ -93,6 +93,27 @@ class LauncherIT {
     assertTrue(r.stdout().contains("valid"), describe(r));
   }
 
+  // ---------------------------------------------------------------------------------- train
+
+  @Test
+  void trainDrivesConnectionsThroughALoopbackNodeThenExits() {
+    ExternalProcess.Result r = run(List.of("train", "2"));
+
+    assertEquals(0, r.exitCode(), describe(r));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("l4mux train: (\\d+) connections in 2 s").matcher(r.stdout());
+    assertTrue(m.find(), describe(r));
+    assertTrue(Long.parseLong(m.group(1)) > 0, "connections echoed through the node\n" + describe(r));
+    assertFalse(r.stdout().contains("\"closeReason\""), "no access log line per training connection\n" + describe(r));
+  }
+
+  @Test
+  void trainRejectsADurationThatIsNotANumberOfSeconds() {
+    ExternalProcess.Result r = run(List.of("train", "soon"));
+
+    assertEquals(2, r.exitCode(), describe(r));
+    assertTrue(r.stderr().contains("usage: java -jar l4mux.jar train [SECONDS]"), describe(r));
+  }
+
   @Test
   void validateRejectsAnInvalidFileWithOneLinePerError() throws IOException {
     Path file = write("invalid.yaml", """
