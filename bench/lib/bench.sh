@@ -223,6 +223,8 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|stock-http|stock-tls)
     l4mux) base=22000 ;;
     l4mux-jdk*) base=23000 ;;
     l4mux-base) base=24000 ;;
+    l4mux-aot) base=26000 ;;
+    l4mux-cds) base=27000 ;;
   esac
   case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;;
     stock-http | stock-tls) echo $((base + 4)) ;; esac
@@ -258,6 +260,10 @@ start_l4mux() {
   fi
   read -r -a opts <<<"$L4MUX_JVM_OPTS"
   [ "$(java_major "$java")" -ge 24 ] && opts+=(--sun-misc-unsafe-memory-access=allow)
+  case $name in
+    l4mux-aot) opts+=("-XX:AOTCache=$(jvm_cache aot "$java")") ;;
+    l4mux-cds) opts+=("-XX:SharedArchiveFile=$(jvm_cache cds "$java")") ;;
+  esac
   [ -n "${L4MUX_JFR:-}" ] && opts+=(-XX:+FlightRecorder "-XX:StartFlightRecording=name=bench,settings=profile")
   t0=$(date +%s%N)
   L4MUX_ADMIN_LISTEN=$admin L4MUX_NODE_NAME=$name start "$name" proxy "$java" "${opts[@]}" -jar "$jar" -conf "$conf"
@@ -273,8 +279,24 @@ start_l4mux() {
   die "$name not ready after 60 s (log: $RUN/$name.log)"
 }
 
+# The JVM's ahead-of-time cache for l4mux, made once per run by a training run (`l4mux train`):
+# aot = JDK 25's AOT cache (classes loaded and linked, method profiles), cds = a JDK 17 AppCDS archive.
+jvm_cache() { # aot|cds java -> path
+  local kind=$1 java=$2 file opts=()
+  file=$RUN/l4mux.$kind
+  if [ ! -f "$file" ]; then
+    [ "$(java_major "$java")" -ge 24 ] && opts+=(--sun-misc-unsafe-memory-access=allow)
+    case $kind in aot) opts+=("-XX:AOTCacheOutput=$file") ;; cds) opts+=("-XX:ArchiveClassesAtExit=$file") ;; esac
+    ${PROXY_PIN[@]+"${PROXY_PIN[@]}"} "$java" "${opts[@]}" -jar "$L4MUX_JAR" train 20 >"$RUN/train-$kind.log" 2>&1 \
+      || die "training run for the $kind cache failed: $(tail -3 "$RUN/train-$kind.log")"
+  fi
+  echo "$file"
+}
+
 start_proxy() { # proxy
   case $1 in
+    l4mux-aot) start_l4mux l4mux-aot "$L4MUX_JAVA2" ;;
+    l4mux-cds) start_l4mux l4mux-cds "$L4MUX_JAVA" ;;
     direct) PROXY_PID="" ;;
     haproxy) start_haproxy ;;
     nginx) start_nginx ;;
@@ -547,7 +569,7 @@ main() {
 
   case " $SCENARIOS " in *" first5 "*)
     for r in $(seq "$FIRST5_RUNS"); do
-      for p in haproxy l4mux $java2; do run_first5 "$p" "$r"; done
+      for p in haproxy l4mux l4mux-cds $java2 ${java2:+l4mux-aot}; do run_first5 "$p" "$r"; done
     done ;;
   esac
   case " $SCENARIOS " in *" memory "*)
