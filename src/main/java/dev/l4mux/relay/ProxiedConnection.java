@@ -66,6 +66,8 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> sniffTimer; // the PROXY header's timer, then the sniff timer
   private final ClientIdentity identity = new ClientIdentity();
   private ProxyHeaderPhase headerPhase; // non-null while a trusted peer's header is awaited
+  private boolean firstReadSeen;
+  private boolean forgedHeader; // an untrusted peer's first bytes are a PROXY header
   private boolean sniffTimedOut;
   private boolean clientEnded;
   private Sniffed facts = Sniffed.unknown();
@@ -131,6 +133,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object message) throws Exception {
+    if (!firstReadSeen) {
+      onFirstRead(message);
+    }
     if (relay != null) {
       relay.clientHandler().channelRead(ctx, message);
     } else if (!(message instanceof ByteBuf bytes) || phase == Phase.CLOSED) {
@@ -179,6 +184,19 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     } else {
       LOG.fine(() -> "connection " + id + ": client error: " + cause.getMessage());
       finish("client_error");
+    }
+  }
+
+  /**
+   * Counts a PROXY header sent by a peer whose headers are not read (it stays in the stream). The
+   * first read holds it, as a sender writes its header at once (doc/proxy-protocol.txt section 2);
+   * checked here so it is seen also on listeners that connect before the first byte.
+   */
+  private void onFirstRead(Object message) {
+    firstReadSeen = true;
+    if (headerPhase == null && message instanceof ByteBuf bytes && identity.isForgedHeader(bytes)) {
+      forgedHeader = true;
+      listenerRuntime.state().metrics().proxyHeader(listener.name(), "untrusted");
     }
   }
 
@@ -312,8 +330,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       // counted as a sniff timeout, not as a connection that no route wanted.
       boolean undecided = prefix == null || !prefix.isReadable() || Sniffed.UNKNOWN.equals(facts.protocol());
       // A PROXY header this listener did not honour (an untrusted peer's): it stayed in the stream.
-      boolean forged = countForgedHeader(prefix);
-      refuse(sniffTimedOut && undecided ? "sniff_timeout" : forged ? "bad_proxy_header" : rejection.reason());
+      refuse(sniffTimedOut && undecided ? "sniff_timeout" : forgedHeader ? "bad_proxy_header" : rejection.reason());
     }
   }
 
@@ -389,7 +406,6 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       relay = attempted;
       ByteBuf replay = prefix;
       prefix = null;
-      countForgedHeader(replay);
       sendProxyHeader(upstream, replay);
       relay.start(replay, clientEnded);
     });
@@ -405,15 +421,6 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         upstream.flush(); // the relay flushes the replay, and the header with it
       }
     }
-  }
-
-  /** Counts a PROXY header in the bytes of a peer whose headers are not read; true if there is one. */
-  private boolean countForgedHeader(ByteBuf bytes) {
-    boolean forged = identity.isForgedHeader(bytes);
-    if (forged) {
-      listenerRuntime.state().metrics().proxyHeader(listener.name(), "untrusted");
-    }
-    return forged;
   }
 
   /**
