@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * A loopback TCP backend (port 0) that records every byte a connection sent it up to the first
  * {@code \n} of the client's payload, answers {@code <tag>\n} and closes: a test reads exactly
  * what l4mux wrote in front of the client's bytes (a PROXY header). With {@code greeting} it
- * speaks first, as SMTP or MySQL do.
+ * speaks first, as SMTP or MySQL do. A connection that sends nothing (a readiness probe through a
+ * proxy in front) is not recorded.
  */
 public final class RecordingBackend implements AutoCloseable {
 
@@ -88,7 +89,9 @@ public final class RecordingBackend implements AutoCloseable {
         byte[] so = all.toByteArray();
         sawPayloadNewline = so.length >= 2 && so[so.length - 1] == '\n' && so[so.length - 2] == '!';
       }
-      received.add(all.toByteArray());
+      if (all.size() > 0) { // a connection that sent nothing (a readiness probe) is not recorded
+        received.add(all.toByteArray());
+      }
       if (sawPayloadNewline) {
         s.getOutputStream().write((tag + "\n").getBytes(StandardCharsets.US_ASCII));
         s.getOutputStream().flush();
