@@ -305,7 +305,7 @@ EOF
 run_wrk() { # scenario proxy run
   local scenario=$1 proxy=$2 run=$3 url port args=() out
   case $scenario in
-    http_*) port=$(proxy_port "$proxy" mux-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
+    http_*) port=${WRK_PORT:-$(proxy_port "$proxy" mux-http)}; url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
     tls_*) port=$(proxy_port "$proxy" mux-tls); url="https://localhost:$port/" ;;  # SNI = URL host
   esac
   case $scenario in *_close) args+=(-H 'Connection: close') ;; esac
@@ -337,8 +337,27 @@ run_scenario() { # scenario proxy run
   case $1 in
     iperf1) run_iperf "$1" "$2" "$3" 1 ;;
     iperf8) run_iperf "$1" "$2" "$3" 8 ;;
+    http_close_pp) run_pp "$2" "$3" ;;
     *) run_wrk "$1" "$2" "$3" ;;
   esac
+}
+
+# http_close_pp: Connection: close through the PROXY v2 sender (pp-sender.cfg.in): HAProxy and
+# l4mux each read a v2 header and send one on; l4mux is also measured without headers, through
+# the same sender, as "l4mux-noheader". Other proxies have no row.
+run_pp() { # proxy run
+  case $1 in
+    haproxy) WRK_PORT=25001 run_wrk http_close_pp haproxy "$2" ;;
+    l4mux) WRK_PORT=25002 run_wrk http_close_pp l4mux "$2"; WRK_PORT=25003 run_wrk http_close_pp l4mux-noheader "$2" ;;
+  esac
+}
+
+start_pp_sender() {
+  local conf
+  conf=$(render pp-sender.cfg.in pp-sender)
+  haproxy -c -q -f "$conf" >"$RUN/pp-sender-check.log" 2>&1 || die "pp-sender config: $(cat "$RUN/pp-sender-check.log")"
+  start pp-sender load haproxy -db -f "$conf"
+  wait_port 25001; wait_port 25002; wait_port 25003
 }
 
 run_memory() { # proxy run
@@ -472,6 +491,7 @@ main() {
   for s in $SCENARIOS; do case $s in iperf* | http_* | tls_*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
+    case " $traffic " in *" http_close_pp "*) start_pp_sender ;; esac
     for s in $traffic; do
       list=$proxies
       case " $JAVA2_SCENARIOS " in *" $s "*) [ -n "$java2" ] && list="$list $java2" ;; esac
@@ -486,6 +506,7 @@ main() {
       done
     done
     for p in $java2 $proxies; do stop_proxy "$p"; done
+    case " $traffic " in *" http_close_pp "*) stop_named pp-sender ;; esac
   fi
 
   case " $SCENARIOS " in *" memory "*)

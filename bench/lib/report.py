@@ -19,6 +19,7 @@ SCENARIOS = OrderedDict([
     ("http_ka", "HTTP by Host, keep-alive"),
     ("tls_ka", "TLS passthrough by SNI, keep-alive"),
     ("tls_close", "TLS passthrough by SNI, new connection per request"),
+    ("http_close_pp", "HTTP Connection: close, PROXY v2 in and out (HAProxy sender in front; l4mux-noheader: same path without headers)"),
     ("memory", "idle relayed connections (fresh proxy)"),
     ("startup", "startup to /ready"),
 ])

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * A compiled {@code access} section (CONTRACT section 3): deny wins; with an allow list, only the
  * addresses in it pass. An IPv4-mapped IPv6 address (::ffff:a.b.c.d, what a dual-stack socket
- * reports for an IPv4 client) is matched by IPv4 networks and by IPv6 networks alike.
+ * reports for an IPv4 client) is matched as the IPv4 address it carries.
  */
 public final class AccessList {
 
@@ -62,18 +62,9 @@ public final class AccessList {
 
     boolean contains(byte[] address) {
       if (address.length == 4) {
-        // The JDK reports a mapped client as IPv4; an IPv6 network such as ::ffff:0:0/96 still covers it.
-        return v4.contains(address) || (!v6.isEmpty() && v6.contains(mapped(address)));
+        return v4.contains(address);
       }
       return v6.contains(address) || (isV4Mapped(address) && v4.contains(Arrays.copyOfRange(address, 12, 16)));
-    }
-
-    private static byte[] mapped(byte[] v4) {
-      byte[] a = new byte[16];
-      a[10] = (byte) 0xFF;
-      a[11] = (byte) 0xFF;
-      System.arraycopy(v4, 0, a, 12, 4);
-      return a;
     }
 
     private static boolean isV4Mapped(byte[] a) {
