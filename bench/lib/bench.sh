@@ -210,7 +210,7 @@ start_backends() {
   record_children "$NGINX_STOCK_PID" nginx-stock
 }
 
-# Port prefix of a proxy's four listeners (mux, raw, hold, stock): PORT_PREFIX + 1/2/3/4.
+# Port prefix of a proxy's listeners (mux, raw, hold, pp, stock): PORT_PREFIX + 1/2/3/4/5.
 proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|stock-http|stock-tls)
   local base
   case $1 in
@@ -227,7 +227,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|stock-http|stock-tls)
     l4mux-cds) base=27000 ;;
   esac
   case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;;
-    stock-http | stock-tls) echo $((base + 4)) ;; esac
+    stock-http | stock-tls) echo $((base + 5)) ;; esac
 }
 
 start_haproxy() {
@@ -236,7 +236,7 @@ start_haproxy() {
   haproxy -c -q -f "$conf" >"$RUN/haproxy-check.log" 2>&1 || die "haproxy config: $(cat "$RUN/haproxy-check.log")"
   start haproxy proxy haproxy -db -f "$conf"
   PROXY_PID=$LAST_PID
-  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004
+  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004; wait_port 20005
 }
 
 start_nginx() {
@@ -244,7 +244,7 @@ start_nginx() {
   conf=$(render nginx-stream.conf.in nginx-stream)
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
-  wait_port 21001; wait_port 21002; wait_port 21003; wait_port 21004
+  wait_port 21001; wait_port 21002; wait_port 21003; wait_port 21005
   record_children "$PROXY_PID" nginx-stream
 }
 
@@ -351,7 +351,7 @@ EOF
 run_wrk() { # scenario proxy run [seconds] [traffic of this scenario, default the scenario's own]
   local scenario=$1 proxy=$2 run=$3 secs=${4:-$SECONDS_PER_RUN} kind=${5:-$1} url port args=() out cpu0 cpu1 pid
   case $kind in
-    http_*) port=$(proxy_port "$proxy" mux-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
+    http_*) port=${WRK_PORT:-$(proxy_port "$proxy" mux-http)}; url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
     tls_*) port=$(proxy_port "$proxy" mux-tls); url="https://localhost:$port/" ;;  # SNI = URL host
     stock_http_*) port=$(proxy_port "$proxy" stock-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
     stock_tls_*) port=$(proxy_port "$proxy" stock-tls); url="https://localhost:$port/" ;;
@@ -389,6 +389,7 @@ run_scenario() { # scenario proxy run
   case $1 in
     iperf1) run_iperf "$1" "$2" "$3" 1 ;;
     iperf8) run_iperf "$1" "$2" "$3" 8 ;;
+    http_close_pp) run_pp "$2" "$3" ;;
     *) run_wrk "$1" "$2" "$3" ;;
   esac
 }
@@ -403,6 +404,24 @@ run_first5() { # proxy run
   RESULTS=/dev/null run_wrk first5 "$proxy" "load-$run" 20 stock_tls_close
   for r in 1 2 3; do run_wrk first5-steady "$proxy" "steady-$run-$r" 5 stock_tls_close; done
   stop_proxy "$proxy"
+}
+
+# http_close_pp: Connection: close through the PROXY v2 sender (pp-sender.cfg.in): HAProxy and
+# l4mux each read a v2 header and send one on; l4mux is also measured without headers, through
+# the same sender, as "l4mux-noheader". Other proxies have no row.
+run_pp() { # proxy run
+  case $1 in
+    haproxy) WRK_PORT=25001 run_wrk http_close_pp haproxy "$2" ;;
+    l4mux) WRK_PORT=25002 run_wrk http_close_pp l4mux "$2"; WRK_PORT=25003 run_wrk http_close_pp l4mux-noheader "$2" ;;
+  esac
+}
+
+start_pp_sender() {
+  local conf
+  conf=$(render pp-sender.cfg.in pp-sender)
+  haproxy -c -q -f "$conf" >"$RUN/pp-sender-check.log" 2>&1 || die "pp-sender config: $(cat "$RUN/pp-sender-check.log")"
+  start pp-sender load haproxy -db -f "$conf"
+  wait_port 25001; wait_port 25002; wait_port 25003
 }
 
 run_memory() { # proxy run
@@ -542,6 +561,7 @@ main() {
   for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | stock_*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
+    case " $traffic " in *" http_close_pp "*) start_pp_sender ;; esac
     for s in $traffic; do
       list=$proxies
       case " $JAVA2_SCENARIOS " in *" $s "*) [ -n "$java2" ] && list="$list $java2" ;; esac
@@ -565,6 +585,7 @@ main() {
       done
     done
     for p in $java2 $proxies; do stop_proxy "$p"; done
+    case " $traffic " in *" http_close_pp "*) stop_named pp-sender ;; esac
   fi
 
   case " $SCENARIOS " in *" first5 "*)

@@ -19,6 +19,7 @@ SCENARIOS = OrderedDict([
     ("http_ka", "HTTP by Host, keep-alive"),
     ("tls_ka", "TLS passthrough by SNI, keep-alive"),
     ("tls_close", "TLS passthrough by SNI, new connection per request"),
+    ("http_close_pp", "HTTP Connection: close, PROXY v2 in and out (HAProxy sender in front; l4mux-noheader: same path without headers)"),
     ("stock_tls_close", "stock nginx: TLS passthrough, full handshake per request"),
     ("stock_tls_ka", "stock nginx: TLS keep-alive, reconnect every 1,000 requests"),
     ("stock_http_close", "stock nginx: HTTP Connection: close"),

@@ -34,7 +34,6 @@ public final class ConfigParser {
   static final Map<String, String> NOT_SUPPORTED_YET =
       Map.ofEntries(
           Map.entry("listeners[].transport=udp", "UDP listeners"),
-          Map.entry("listeners[].proxyProtocol", "receiving PROXY protocol headers"),
           Map.entry("routes[].match.protocol=quic", "matching QUIC (no sniffer yet)"),
           Map.entry("routes[].match.protocol=wireguard", "matching WireGuard (no sniffer yet)"),
           Map.entry("routes[].tls.mode=terminate", "TLS termination"),
@@ -43,9 +42,6 @@ public final class ConfigParser {
           Map.entry("routes[].tls.key", "TLS certificates"),
           Map.entry("routes[].tls.certs", "TLS certificates"),
           Map.entry("routes[].tls.acme", "ACME certificates"),
-          Map.entry("routes[].proxyProtocol.send=v1", "sending PROXY protocol v1"),
-          Map.entry("routes[].proxyProtocol.send=v2", "sending PROXY protocol v2"),
-          Map.entry("routes[].access", "access lists"),
           Map.entry("routes[].limits", "connection limits"));
 
   private static final List<String> TOP = List.of("admin", "defaults", "listeners", "routes");

@@ -106,7 +106,10 @@ final class ConfigReader {
     return new Section(Loc.ROOT, json, keys);
   }
 
-  /** Reads a map at {@code at}, reporting unknown keys; null (with an error) if not a map. */
+  /**
+   * Reads a map at {@code at}, reporting unknown keys (any key is known when {@code keys} is null);
+   * null (with an error) if not a map.
+   */
   Section section(Loc at, Object value, List<String> keys) {
     if (value instanceof JsonObject json) {
       return new Section(at, json, keys);
@@ -251,7 +254,7 @@ final class ConfigReader {
       for (String key : json.fieldNames()) {
         positions.put(key, i++);
         Loc at = at(key);
-        if (!keys.contains(key)) {
+        if (keys != null && !keys.contains(key)) {
           error(at, "unknown key (expected one of: " + String.join(", ", keys) + ")");
         } else if (json.getValue(key) != null) {
           checkSupported(at, at.schema());
@@ -261,6 +264,11 @@ final class ConfigReader {
 
     Loc loc() {
       return loc;
+    }
+
+    /** The keys as written, in document order. */
+    List<String> keys() {
+      return List.copyOf(json.fieldNames());
     }
 
     Loc at(String key) {

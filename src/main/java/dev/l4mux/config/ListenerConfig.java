@@ -7,14 +7,22 @@ import java.util.List;
  *
  * @param fallback {@link #REJECT} or the name of a route
  * @param timeouts effective timeouts (defaults with this listener's overrides)
+ * @param proxyProtocol whose PROXY headers are read ({@link ProxyProtocolReceive#OFF}: nobody's)
+ * @param access checked on the real client before any sniffing
  */
 public record ListenerConfig(
-    String name, List<BindAddress> bind, Transport transport, String fallback, Timeouts timeouts) {
+    String name, List<BindAddress> bind, Transport transport, String fallback, Timeouts timeouts,
+    ProxyProtocolReceive proxyProtocol, AccessConfig access) {
 
   public static final String REJECT = "reject";
 
   public ListenerConfig {
     bind = List.copyOf(bind);
+  }
+
+  /** A listener that reads no PROXY header and has no access list. */
+  public ListenerConfig(String name, List<BindAddress> bind, Transport transport, String fallback, Timeouts timeouts) {
+    this(name, bind, transport, fallback, timeouts, ProxyProtocolReceive.OFF, AccessConfig.NONE);
   }
 
   public boolean rejectsUnmatched() {

@@ -11,22 +11,23 @@ import java.util.function.Function;
 
 /**
  * Reads one entry of {@code listeners} for {@link ConfigParser}: bind addresses (checked for
- * overlaps across every listener read by this instance), transport, PROXY protocol trust, fallback,
- * and the listener's effective timeouts.
+ * overlaps across every listener read by this instance), transport, PROXY protocol trust, access
+ * list, fallback, and the listener's effective timeouts.
  */
 final class ListenerParser {
 
   static final List<String> KEYS =
-      List.of("name", "bind", "transport", "proxyProtocol", "fallback", "timeouts");
+      List.of("name", "bind", "transport", "proxyProtocol", "access", "fallback", "timeouts");
   private static final List<String> TIMEOUTS = List.of("sniff", "proxyHeader");
-  private static final List<String> PROXY_RECEIVE = List.of("trusted", "required");
   private static final List<String> TRANSPORTS = List.of("tcp", "udp");
 
   private final ConfigReader r;
+  private final ProxyProtocolParser proxyProtocol;
   private final List<Bound> bound = new ArrayList<>();
 
   ListenerParser(ConfigReader r) {
     this.r = r;
+    this.proxyProtocol = new ProxyProtocolParser(r);
   }
 
   /**
@@ -38,16 +39,8 @@ final class ListenerParser {
   ListenerConfig listener(Section s, String name, Defaults defaults, Set<String> routeNames) {
     List<BindAddress> bind = bind(s);
     String transport = s.has("transport") ? s.choice("transport", TRANSPORTS) : "tcp";
-    Section pp = s.section("proxyProtocol", PROXY_RECEIVE);
-    if (pp != null) {
-      if (pp.require("trusted")) {
-        List<Cidr> trusted = pp.values("trusted", "a list of CIDRs", "a CIDR", Cidr::parse);
-        if (trusted != null && trusted.isEmpty()) {
-          r.error(pp.at("trusted"), "must not be empty");
-        }
-      }
-      pp.bool("required");
-    }
+    ProxyProtocolReceive pp = proxyProtocol.receive(s.section("proxyProtocol", ProxyProtocolParser.RECEIVE));
+    AccessConfig access = proxyProtocol.access(s.section("access", ProxyProtocolParser.ACCESS));
     String fallback = ListenerConfig.REJECT;
     if (s.has("fallback")) {
       fallback = s.value("fallback", "reject or a route name", Function.identity());
@@ -62,12 +55,12 @@ final class ListenerParser {
     }
     Timeouts timeouts =
         ConfigParser.timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, defaults.timeouts());
-    if (name == null || bind == null || transport == null || fallback == null) {
+    if (name == null || bind == null || transport == null || fallback == null || pp == null || access == null) {
       return null;
     }
     ListenerConfig.Transport t =
         ListenerConfig.Transport.valueOf(transport.toUpperCase(Locale.ROOT));
-    return new ListenerConfig(name, bind, t, fallback, timeouts);
+    return new ListenerConfig(name, bind, t, fallback, timeouts, pp, access);
   }
 
   /** A bound address with where it was written, for the overlap check. */

@@ -34,8 +34,6 @@ final class RouteParser {
   private static final List<String> BACKEND = List.of("address", "weight");
   private static final List<String> TLS = List.of("mode", "cert", "key", "certs", "acme");
   private static final List<String> CERT = List.of("cert", "key");
-  private static final List<String> PROXY_SEND = List.of("send");
-  private static final List<String> ACCESS = List.of("allow", "deny");
   private static final List<String> LIMITS =
       List.of("maxConnections", "maxConnectionsPerIp", "connectionRatePerIp");
   private static final List<String> TIMEOUTS =
@@ -46,15 +44,16 @@ final class RouteParser {
   private static final List<String> BALANCES =
       Arrays.stream(Balance.values()).map(Balance::configName).toList();
   private static final List<String> TLS_MODES = List.of("passthrough", "terminate", "reencrypt");
-  private static final List<String> PROXY_VERSIONS = List.of("none", "v1", "v2");
 
   static final int MAX_WEIGHT = 1000;
   private static final int MAX_ALPN_BYTES = 255; // RFC 7301 3.1: opaque ProtocolName<1..2^8-1>
 
   private final ConfigReader r;
+  private final ProxyProtocolParser proxyProtocol;
 
   RouteParser(ConfigReader r) {
     this.r = r;
+    this.proxyProtocol = new ProxyProtocolParser(r);
   }
 
   /**
@@ -73,15 +72,8 @@ final class RouteParser {
       balance = b == null ? null : Balance.valueOf(b.toUpperCase(Locale.ROOT));
     }
     tls(s.section("tls", TLS));
-    Section pp = s.section("proxyProtocol", PROXY_SEND);
-    if (pp != null) {
-      pp.choice("send", PROXY_VERSIONS);
-    }
-    Section access = s.section("access", ACCESS);
-    if (access != null) {
-      access.values("allow", "a list of CIDRs", "a CIDR", Cidr::parse);
-      access.values("deny", "a list of CIDRs", "a CIDR", Cidr::parse);
-    }
+    ProxyProtocolSend pp = proxyProtocol.send(s.section("proxyProtocol", ProxyProtocolParser.SEND));
+    AccessConfig access = proxyProtocol.access(s.section("access", ProxyProtocolParser.ACCESS));
     limits(s.section("limits", LIMITS));
     Timeouts timeouts =
         ConfigParser.timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, defaults.timeouts());
@@ -92,11 +84,13 @@ final class RouteParser {
         || match == null
         || backends == null
         || balance == null
-        || halfClose == null) {
+        || halfClose == null
+        || pp == null
+        || access == null) {
       return null;
     }
     return new RouteConfig(
-        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose);
+        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, pp, access);
   }
 
   private List<String> listeners(Section s, Set<String> listenerNames) {

@@ -2,10 +2,15 @@ package dev.l4mux.observe;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The facts of one finished connection, published on {@code l4mux.connection.events}; the access
  * log line (CONTRACT section 6) is its JSON form. Absent values are null.
+ *
+ * @param client the peer that connected
+ * @param realClient the client a trusted PROXY header named, or null
+ * @param proxyTlvs that header's TLVs ({@code ProxyTlv.describe}), or null
  */
 public record ConnectionClosed(
     Instant ts,
@@ -25,10 +30,20 @@ public record ConnectionClosed(
     Long sniffMs,
     Long connectMs,
     long durationMs,
-    String closeReason) {
+    String closeReason,
+    Map<String, String> proxyTlvs) {
 
   public ConnectionClosed {
     alpn = alpn == null ? List.of() : List.copyOf(alpn);
+    proxyTlvs = proxyTlvs == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(proxyTlvs));
+  }
+
+  /** A connection without PROXY TLVs. */
+  public ConnectionClosed(Instant ts, long id, String node, String listener, String client, String realClient,
+      String protocol, String sni, List<String> alpn, String host, String route, String backend, long bytesUp,
+      long bytesDown, Long sniffMs, Long connectMs, long durationMs, String closeReason) {
+    this(ts, id, node, listener, client, realClient, protocol, sni, alpn, host, route, backend, bytesUp, bytesDown,
+        sniffMs, connectMs, durationMs, closeReason, null);
   }
 
   /** The access log line (CONTRACT section 6): one JSON object, absent values as null. */
@@ -57,6 +72,7 @@ public record ConnectionClosed(
         .field("connectMs", connectMs)
         .field("durationMs", durationMs)
         .field("closeReason", closeReason)
+        .field("proxyTlvs", proxyTlvs)
         .end();
   }
 }

@@ -62,6 +62,28 @@ final class JsonLine {
     return this;
   }
 
+  /** An object of string values in the map's order; null is written as null. */
+  JsonLine field(String name, java.util.Map<String, String> values) {
+    key(name);
+    if (values == null) {
+      out.append("null");
+      return this;
+    }
+    out.append('{');
+    boolean firstEntry = true;
+    for (java.util.Map.Entry<String, String> e : values.entrySet()) {
+      if (!firstEntry) {
+        out.append(',');
+      }
+      firstEntry = false;
+      string(e.getKey());
+      out.append(':');
+      string(e.getValue());
+    }
+    out.append('}');
+    return this;
+  }
+
   StringBuilder end() {
     return out.append('}');
   }

@@ -103,6 +103,15 @@ public final class L4muxMetrics {
     counter("l4mux.rejections", "Connections refused, by reason", "listener", listener, "reason", reason).increment();
   }
 
+  /**
+   * PROXY headers by outcome ({@code l4mux_proxy_headers_total}): {@code accepted}, {@code local}
+   * (LOCAL or UNKNOWN: the peer's address is kept), {@code missing} (a trusted peer sent none),
+   * {@code invalid} (refused), {@code untrusted} (a header from a peer whose headers are not read).
+   */
+  public void proxyHeader(String listener, String result) {
+    counter("l4mux.proxy.headers", "PROXY protocol headers, by outcome", "listener", listener, "result", result).increment();
+  }
+
   /** The byte counter for one route and direction ({@code upstream} or {@code downstream}). */
   public Counter bytes(String route, String direction) {
     return counter("l4mux.bytes", "Bytes relayed", "route", route, "direction", direction);

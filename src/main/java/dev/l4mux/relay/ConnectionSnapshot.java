@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** An open connection as the admin API shows it (CONTRACT section 4, {@code GET /api/connections}). */
 public record ConnectionSnapshot(
@@ -21,7 +22,8 @@ public record ConnectionSnapshot(
     long bytesDown,
     long ageMs,
     Instant openedAt,
-    String phase) {
+    String phase,
+    Map<String, String> proxyTlvs) {
 
   public JsonObject toJson() {
     return new JsonObject()
@@ -39,6 +41,7 @@ public record ConnectionSnapshot(
         .put("bytesDown", bytesDown)
         .put("ageMs", ageMs)
         .put("openedAt", openedAt.toString())
-        .put("phase", phase);
+        .put("phase", phase)
+        .put("proxyTlvs", proxyTlvs == null ? null : new JsonObject(new java.util.LinkedHashMap<String, Object>(proxyTlvs)));
   }
 }

@@ -50,21 +50,23 @@ final class ListenerRuntime {
 
   /** A handler for a socket just accepted, with the listener's settings of the current table. */
   ProxiedConnection accepted(Channel socket) {
-    return new ProxiedConnection(state.connections().nextId(), this, settings(), socket);
+    Current known = current();
+    return new ProxiedConnection(state.connections().nextId(), this, known.settings(), known.policies(), socket);
   }
 
   /**
    * The listener's settings in the active table: a listener kept bound across a reload (same
    * addresses) takes its other settings (timeouts, fallback) from the newest version.
    */
-  private ListenerConfig settings() {
+  private Current current() {
     RouteTable table = state.routeTable();
     Current known = current;
     if (known == null || known.table() != table) {
-      known = new Current(table, table == null ? deployed : table.listener(name).orElse(deployed));
+      ListenerConfig settings = table == null ? deployed : table.listener(name).orElse(deployed);
+      known = new Current(table, settings, new ClientPolicies(table == null ? null : table.config(), settings));
       current = known;
     }
-    return known.settings();
+    return known;
   }
 
   /** Counts {@code socket} in {@code l4mux_sockets_open} until it closes. */
@@ -92,5 +94,5 @@ final class ListenerRuntime {
     batches.forEach((loop, batch) -> loop.execute(batch::publish));
   }
 
-  private record Current(RouteTable table, ListenerConfig settings) {}
+  private record Current(RouteTable table, ListenerConfig settings, ClientPolicies policies) {}
 }

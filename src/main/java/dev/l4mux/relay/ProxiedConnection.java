@@ -1,6 +1,5 @@
 package dev.l4mux.relay;
 
-import dev.l4mux.config.HostPort;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
 import dev.l4mux.observe.ConnectionClosed;
@@ -12,6 +11,7 @@ import dev.l4mux.route.RouteTable;
 import dev.l4mux.sniff.SniffDecision;
 import dev.l4mux.sniff.Sniffed;
 import dev.l4mux.sniff.SnifferCatalogue;
+import dev.l4mux.sniff.proxy.ProxyHeader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -31,9 +31,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * One client connection from accept to close, confined to the event loop that accepted it: sniff
- * the first bytes (without consuming them), decide the route, connect to a backend, replay the
- * prefix, relay both ways with backpressure, and account for it exactly once when it ends. It is
+ * One client connection from accept to close, confined to the event loop that accepted it: read a
+ * trusted peer's PROXY header ({@link ProxyHeaderPhase}), check the listener's access list on the
+ * real client ({@link ClientPolicies}), sniff the first bytes (without consuming them), decide the
+ * route, connect to a backend, write the route's PROXY header ({@link ProxyHeaderSender}), replay
+ * the prefix, relay both ways with backpressure, and account for it exactly once when it ends. It is
  * the client socket's handler; once relaying, it passes the socket's events to the {@link Relay}.
  *
  * <p>Every phase is bounded by a timer or a timeout (sniff, connect, idle; routing is a method
@@ -54,13 +56,18 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private final long id;
   private final ListenerRuntime listenerRuntime;
   private final ListenerConfig listener;
+  private final ClientPolicies policies;
   private final Channel client;
   private final long acceptedNanos = System.nanoTime();
   private final long acceptedAtMillis = System.currentTimeMillis();
 
   private Phase phase = Phase.SNIFFING;
   private ByteBuf prefix;
-  private ScheduledFuture<?> sniffTimer;
+  private ScheduledFuture<?> sniffTimer; // the PROXY header's timer, then the sniff timer
+  private final ClientIdentity identity = new ClientIdentity();
+  private ProxyHeaderPhase headerPhase; // non-null while a trusted peer's header is awaited
+  private boolean firstReadSeen;
+  private boolean forgedHeader; // an untrusted peer's first bytes are a PROXY header
   private boolean sniffTimedOut;
   private boolean clientEnded;
   private Sniffed facts = Sniffed.unknown();
@@ -72,10 +79,11 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private long connectNanos = -1;
   private String closeReason;
 
-  ProxiedConnection(long id, ListenerRuntime listenerRuntime, ListenerConfig listener, Channel client) {
+  ProxiedConnection(long id, ListenerRuntime listenerRuntime, ListenerConfig listener, ClientPolicies policies, Channel client) {
     this.id = id;
     this.listenerRuntime = listenerRuntime;
     this.listener = listener;
+    this.policies = policies;
     this.client = client;
   }
 
@@ -94,6 +102,23 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     listenerRuntime.opened();
     activeCell = listenerRuntime.state().metrics().activeConnections(listener.name(), L4muxMetrics.NONE, L4muxMetrics.NONE);
     activeCell.incrementAndGet();
+    identity.peer((InetSocketAddress) client.remoteAddress());
+    if (policies.trusts(identity.peer())) {
+      headerPhase = new ProxyHeaderPhase(policies.proxyProtocol(), listener.timeouts().proxyHeader(), maxSniffBytes());
+      sniffTimer = client.eventLoop().schedule(this::onHeaderTimeout, headerPhase.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      return;
+    }
+    startSniffing();
+  }
+
+  /** At accept, or once the PROXY header phase is over: the listener's access list, then sniffing. */
+  private void startSniffing() {
+    InetSocketAddress source = identity.client();
+    if (source != null && !policies.listenerAccess().allows(source.getAddress())) {
+      listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
+      refuse("denied");
+      return;
+    }
     RouteTable table = listenerRuntime.state().routeTable();
     if (table != null && !table.needsSniffing(listener.name())) {
       // Routes cannot be told apart by sniffed facts: connect now, so server-first protocols work.
@@ -101,10 +126,16 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     sniffTimer = client.eventLoop().schedule(this::onSniffTimeout, listener.timeouts().sniff().toMillis(), TimeUnit.MILLISECONDS);
+    if (prefix != null && prefix.isReadable()) {
+      sniffPrefix(); // what followed the PROXY header in the same reads
+    }
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object message) throws Exception {
+    if (!firstReadSeen) {
+      onFirstRead(message);
+    }
     if (relay != null) {
       relay.clientHandler().channelRead(ctx, message);
     } else if (!(message instanceof ByteBuf bytes) || phase == Phase.CLOSED) {
@@ -156,10 +187,27 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Counts a PROXY header sent by a peer whose headers are not read (it stays in the stream). The
+   * first read holds it, as a sender writes its header at once (doc/proxy-protocol.txt section 2);
+   * checked here so it is seen also on listeners that connect before the first byte.
+   */
+  private void onFirstRead(Object message) {
+    firstReadSeen = true;
+    if (headerPhase == null && message instanceof ByteBuf bytes && identity.isForgedHeader(bytes)) {
+      forgedHeader = true;
+      listenerRuntime.state().metrics().proxyHeader(listener.name(), "untrusted");
+    }
+  }
+
   /** Sniffing, or connecting: the bytes join the prefix that will be replayed to the backend. */
   private void onBytesBeforeRelay(ByteBuf bytes) {
     prefix = prefix == null ? bytes : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(client.alloc(), prefix, bytes);
-    int maxSniffBytes = listenerRuntime.state().routeTable().config().defaults().maxSniffBytes();
+    int maxSniffBytes = maxSniffBytes();
+    if (headerPhase != null) {
+      onHeaderOutcome(headerPhase.onBytes(prefix));
+      return;
+    }
     if (phase != Phase.SNIFFING) {
       // Connecting: keep reading (a FIN stays behind the bytes before it), but bounded.
       if (prefix.readableBytes() > maxSniffBytes + PRE_RELAY_SLACK) {
@@ -167,9 +215,49 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    Sniffed decided = SniffDecision.decide(SnifferCatalogue.all(), BufferInternal.buffer(prefix), prefix.readableBytes() >= maxSniffBytes);
+    sniffPrefix();
+  }
+
+  private void sniffPrefix() {
+    Sniffed decided = SniffDecision.decide(SnifferCatalogue.all(), BufferInternal.buffer(prefix), prefix.readableBytes() >= maxSniffBytes());
     if (decided != null) {
       sniffed(decided);
+    }
+  }
+
+  private int maxSniffBytes() {
+    return listenerRuntime.state().routeTable().config().defaults().maxSniffBytes();
+  }
+
+  /** The PROXY header phase moved on: wait, refuse, or strip the header and start sniffing. */
+  private void onHeaderOutcome(ProxyHeaderPhase.Outcome outcome) {
+    if (outcome instanceof ProxyHeaderPhase.Waiting) {
+      return;
+    }
+    cancelSniffTimer();
+    headerPhase = null;
+    L4muxMetrics metrics = listenerRuntime.state().metrics();
+    if (outcome instanceof ProxyHeaderPhase.Refused refused) {
+      LOG.fine(() -> "connection " + id + " from " + identity.peer() + ": " + refused.detail());
+      metrics.proxyHeader(listener.name(), "invalid");
+      metrics.connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
+      refuse("bad_proxy_header");
+      return;
+    }
+    ProxyHeaderPhase.Read read = (ProxyHeaderPhase.Read) outcome;
+    ProxyHeader header = read.header();
+    if (header != null) {
+      identity.header(header);
+      prefix.skipBytes(read.length()).discardReadBytes(); // sniffers read from index 0
+    }
+    metrics.proxyHeader(listener.name(), header == null ? "missing" : header.realClient() == null ? "local" : "accepted");
+    startSniffing();
+  }
+
+  private void onHeaderTimeout() {
+    sniffTimer = null;
+    if (headerPhase != null && phase == Phase.SNIFFING) {
+      onHeaderOutcome(headerPhase.onTimeout(prefix == null ? 0 : prefix.readableBytes()));
     }
   }
 
@@ -186,7 +274,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     if (phase != Phase.SNIFFING) {
       return;
     }
-    if (prefix == null || !prefix.isReadable()) {
+    if (headerPhase != null && prefix != null && prefix.isReadable()) {
+      onHeaderOutcome(headerPhase.onEnd(prefix.readableBytes()));
+    } else if (prefix == null || !prefix.isReadable()) {
       finish("client_closed");
     } else {
       sniffed(decideFinal());
@@ -221,20 +311,26 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private void route() {
     phase = Phase.CONNECTING;
     RouteTable table = listenerRuntime.state().routeTable();
-    InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
+    InetSocketAddress source = identity.client();
     RouteDecision decision = table == null || source == null
         ? new RouteDecision.Reject(RouteDecision.NO_ROUTE)
         : table.decide(new RouteRequest(id, listener.name(), facts, source.getAddress().getHostAddress(), source.getPort()));
     if (decision instanceof RouteDecision.Forward forward) {
       route = forward.route();
       moveActive(route.name(), facts.protocol());
+      if (!policies.routeAccess(route).allows(source.getAddress())) {
+        listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
+        refuse("denied");
+        return;
+      }
       connectSoon(forward.candidates(), 0);
     } else if (decision instanceof RouteDecision.Reject rejection) {
       listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
       // Cut by the sniff timer before the bytes told what it is (silent, or a slowloris trickle):
       // counted as a sniff timeout, not as a connection that no route wanted.
       boolean undecided = prefix == null || !prefix.isReadable() || Sniffed.UNKNOWN.equals(facts.protocol());
-      refuse(sniffTimedOut && undecided ? "sniff_timeout" : rejection.reason());
+      // A PROXY header this listener did not honour (an untrusted peer's): it stayed in the stream.
+      refuse(sniffTimedOut && undecided ? "sniff_timeout" : forgedHeader ? "bad_proxy_header" : rejection.reason());
     }
   }
 
@@ -310,8 +406,21 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       relay = attempted;
       ByteBuf replay = prefix;
       prefix = null;
+      sendProxyHeader(upstream, replay);
       relay.start(replay, clientEnded);
     });
+  }
+
+  /** Writes the route's PROXY header, if it sends one, ahead of the replayed prefix. */
+  private void sendProxyHeader(Channel upstream, ByteBuf replay) {
+    ByteBuf header = ProxyHeaderSender.header(route.proxyProtocol(), identity.client(),
+        identity.destination((InetSocketAddress) client.localAddress()), facts, listenerRuntime.state().nodeName() + ":" + id, identity.header());
+    if (header != null) {
+      upstream.write(header, upstream.voidPromise());
+      if (replay == null || !replay.isReadable()) {
+        upstream.flush(); // the relay flushes the replay, and the header with it
+      }
+    }
   }
 
   /**
@@ -379,20 +488,15 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private String clientText() {
-    InetSocketAddress address = (InetSocketAddress) client.remoteAddress();
-    return address == null ? null : new HostPort(address.getAddress().getHostAddress(), address.getPort()).toString();
-  }
-
   private ConnectionClosed closedEvent() {
     return new ConnectionClosed(
-        Instant.now(), id, listenerRuntime.state().nodeName(), listener.name(), clientText(), null,
+        Instant.now(), id, listenerRuntime.state().nodeName(), listener.name(), identity.peerText(), identity.realClientText(),
         facts.protocol(), facts.sni(), facts.alpn(), facts.host(),
         route == null ? null : route.name(), backend == null ? null : backend.address().toString(),
         relay == null ? 0 : relay.bytesUp(), relay == null ? 0 : relay.bytesDown(),
         sniffNanos < 0 ? null : TimeUnit.NANOSECONDS.toMillis(sniffNanos),
         connectNanos < 0 ? null : TimeUnit.NANOSECONDS.toMillis(connectNanos),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), closeReason);
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), closeReason, identity.tlvs());
   }
 
   /** A point-in-time view for the admin API (read from another thread: values may lag slightly). */
@@ -402,10 +506,10 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     RouteConfig rt = route;
     Sniffed f = facts;
     return new ConnectionSnapshot(
-        id, listener.name(), clientText(), null, f.protocol(), f.sni(), f.alpn(), f.host(),
+        id, listener.name(), identity.peerText(), identity.realClientText(), f.protocol(), f.sni(), f.alpn(), f.host(),
         rt == null ? null : rt.name(), b == null ? null : b.address().toString(),
         r == null ? 0 : r.bytesUp(), r == null ? 0 : r.bytesDown(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), Instant.ofEpochMilli(acceptedAtMillis),
-        phase.name().toLowerCase(java.util.Locale.ROOT));
+        phase.name().toLowerCase(java.util.Locale.ROOT), identity.tlvs());
   }
 }

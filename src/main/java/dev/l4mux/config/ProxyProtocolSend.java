@@ -1,0 +1,28 @@
+package dev.l4mux.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code routes[].proxyProtocol}: the header written to the backend right after its connect.
+ *
+ * @param version NONE, V1 or V2
+ * @param forward TLV types copied from a trusted upstream header (v2)
+ * @param add fixed TLVs to add, type to UTF-8 text (v2), in the order written
+ */
+public record ProxyProtocolSend(Version version, List<Integer> forward, Map<Integer, String> add) {
+
+  /** {@code send}. */
+  public enum Version { NONE, V1, V2 }
+
+  public static final ProxyProtocolSend NONE = new ProxyProtocolSend(Version.NONE, List.of(), Map.of());
+
+  public ProxyProtocolSend {
+    forward = List.copyOf(forward);
+    add = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(add));
+  }
+
+  public boolean sends() {
+    return version != Version.NONE;
+  }
+}
