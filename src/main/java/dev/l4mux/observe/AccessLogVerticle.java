@@ -37,6 +37,7 @@ public final class AccessLogVerticle extends VerticleBase {
   private static final long FLUSH_PERIOD_MS = 200;
 
   private MessageConsumer<ConnectionsClosed> consumer;
+  private MessageConsumer<FlowsEnded> flowConsumer;
   private long flushTimer = -1;
 
   public AccessLogVerticle(dev.l4mux.NodeState state) {
@@ -49,8 +50,12 @@ public final class AccessLogVerticle extends VerticleBase {
         vertx.eventBus()
             .<ConnectionsClosed>localConsumer(Addresses.CONNECTION_EVENTS)
             .handler(message -> log(message.body()));
+    flowConsumer =
+        vertx.eventBus()
+            .<FlowsEnded>localConsumer(Addresses.FLOW_EVENTS)
+            .handler(message -> message.body().flows().forEach(flow -> logLine(flow.toJsonLine())));
     flushTimer = vertx.setPeriodic(FLUSH_PERIOD_MS, id -> STDOUT.flush());
-    return consumer.completion();
+    return Future.all(consumer.completion(), flowConsumer.completion());
   }
 
   private static void log(ConnectionsClosed batch) {
@@ -69,12 +74,26 @@ public final class AccessLogVerticle extends VerticleBase {
     }
   }
 
+  /** One line (an ended UDP flow): the same handlers as connections' lines. */
+  private static void logLine(String line) {
+    Handler[] handlers = ACCESS.getHandlers();
+    boolean reset = handlers.length == 0 && !ACCESS.getUseParentHandlers();
+    if (reset || (handlers.length == 1 && handlers[0] == STDOUT && !ACCESS.getUseParentHandlers())) {
+      if (reset || ACCESS.isLoggable(Level.INFO)) {
+        STDOUT.printLines(line + "\n");
+      }
+    } else if (ACCESS.isLoggable(Level.INFO)) {
+      ACCESS.info(line);
+    }
+  }
+
   /** Keeps logging while the listeners drain, so every connection of a stopping node is logged. */
   @Override
   public Future<?> stop() {
     return state.awaitDrained(vertx, state.drainLimit())
         .compose(v -> vertx.timer(100)) // the last close events are still on their way
         .compose(v -> consumer.unregister())
+        .compose(v -> flowConsumer.unregister())
         .onComplete(v -> {
           vertx.cancelTimer(flushTimer);
           STDOUT.flush();
