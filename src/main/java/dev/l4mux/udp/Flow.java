@@ -70,6 +70,7 @@ final class Flow {
   private AtomicLong activeCell;
   private Counter upCounter;
   private Counter downCounter;
+  private ConnectionId originalId;
   private final List<ConnectionId> learnt = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile long datagramsUp;
   private volatile long datagramsDown;
@@ -89,6 +90,20 @@ final class Flow {
 
   EventLoop loop() {
     return socket.loop();
+  }
+
+  /**
+   * True when this datagram, from the flow's own client address, opens another QUIC connection:
+   * an Initial whose Destination Connection ID is neither the first one nor one the server chose.
+   * A client port reused for a new connection (a restarted client, a NAT mapping handed on) must
+   * be routed afresh, not sent to the previous connection's backend.
+   */
+  boolean startsAnotherConnection(ByteBuf datagram) {
+    if (originalId == null || state == State.ENDED) {
+      return false;
+    }
+    ConnectionId destination = QuicConnectionIds.initialDestination(datagram);
+    return destination != null && !destination.equals(originalId) && !learnt.contains(destination);
   }
 
   /** A datagram from the client (its address may have changed: the flow follows it). */
@@ -151,6 +166,9 @@ final class Flow {
       sniffTimer.cancel(false);
     }
     facts = decided;
+    if ("quic".equals(decided.protocol())) {
+      originalId = QuicConnectionIds.initialDestination(held.get(0));
+    }
     sniffMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     decide(table, decided);
   }

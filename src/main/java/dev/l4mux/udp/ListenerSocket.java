@@ -44,6 +44,10 @@ final class ListenerSocket extends ChannelInboundHandlerAdapter {
     ByteBuf datagram = packet.content(); // ownership passes to the flow (or is released here)
     InetSocketAddress client = packet.sender();
     Flow flow = flows.get(client);
+    if (flow != null && flow.startsAnotherConnection(datagram)) {
+      flow.end("new_connection");
+      flow = null;
+    }
     if (flow == null) {
       Flow moved = listener.byConnectionId(datagram);
       if (moved != null) {

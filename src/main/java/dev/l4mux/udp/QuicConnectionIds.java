@@ -11,6 +11,8 @@ final class QuicConnectionIds {
 
   private static final int LONG_HEADER = 0x80; // RFC 8999 5.1
   private static final int MAX_ID_LENGTH = 255; // RFC 8999 5.1: invariants allow up to 255
+  private static final int V1 = 0x00000001; // RFC 9000 15
+  private static final int V2 = 0x6b3343cf; // RFC 9369 3.1
 
   private QuicConnectionIds() {}
 
@@ -34,6 +36,26 @@ final class QuicConnectionIds {
       return null;
     }
     return ConnectionId.of(datagram, scidAt + 1, scidLength);
+  }
+
+  /**
+   * The Destination Connection ID of a client Initial of QUIC v1 or v2 (RFC 9000 17.2.2, RFC 9369
+   * 3.2: the type bits differ), or null for any other packet.
+   */
+  static ConnectionId initialDestination(ByteBuf datagram) {
+    int at = datagram.readerIndex();
+    int end = datagram.writerIndex();
+    if (end - at < 7 || (datagram.getUnsignedByte(at) & LONG_HEADER) == 0) {
+      return null;
+    }
+    int type = (datagram.getUnsignedByte(at) >> 4) & 0x03;
+    int version = datagram.getInt(at + 1);
+    boolean initial = (version == V1 && type == 0) || (version == V2 && type == 1);
+    int length = datagram.getUnsignedByte(at + 5);
+    if (!initial || length == 0 || at + 6 + length > end) {
+      return null;
+    }
+    return ConnectionId.of(datagram, at + 6, length);
   }
 
   /**
