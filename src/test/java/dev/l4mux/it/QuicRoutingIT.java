@@ -96,5 +96,8 @@ class QuicRoutingIT {
     List<FlowEnded> flows = ended.stream().filter(f -> "a.example.com".equals(f.sni())).toList();
     assertEquals(before + 1, flows.size(), "one flow, so the backend saw one connection: " + flows);
     assertEquals(0, ended.stream().filter(f -> !"quic".equals(f.protocol())).count(), "no datagram started a flow of its own");
+    // Without the connection ID, the client's short-header packets from its new port would have
+    // started a flow of no route: dropped and counted here.
+    assertEquals(0, MetricsText.sum(node.admin("/metrics").body(), "l4mux_udp_drops_total"));
   }
 }

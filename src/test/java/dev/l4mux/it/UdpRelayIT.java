@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.l4mux.bus.Addresses;
 import dev.l4mux.observe.FlowEnded;
 import dev.l4mux.observe.FlowsEnded;
+import dev.l4mux.sniff.DatagramFixture;
 import dev.l4mux.testsupport.UdpEchoBackend;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -109,6 +110,38 @@ class UdpRelayIT {
   }
 
   @Test
+  void wireGuardAndQuicOnOnePortGoToTheirOwnBackendsAndLaterDatagramsFollow() throws Exception {
+    try (UdpEchoBackend wg = UdpEchoBackend.start("wg");
+        UdpEchoBackend quic = UdpEchoBackend.start("quic");
+        L4muxTestNode node = L4muxTestNode.start("""
+            admin: { listen: "127.0.0.1:0" }
+            listeners:
+              - { name: mux, bind: ["127.0.0.1:0"], transport: udp }
+            routes:
+              - { name: wireguard, match: { protocol: wireguard }, backends: [ { address: "127.0.0.1:%d" } ] }
+              - { name: quic, match: { protocol: quic, sni: [example.com] }, backends: [ { address: "127.0.0.1:%d" } ] }
+            """.formatted(wg.port(), quic.port()))) {
+      int port = node.port("mux");
+      // A real handshake initiation from wireguard-go and the RFC 9001 A.2 client Initial.
+      byte[] initiation = DatagramFixture.named("wireguard/wireguard-go-initiation").datagrams().get(0);
+      byte[] initial = DatagramFixture.named("quic/rfc9001-a2-client-initial").datagrams().get(0);
+      try (DatagramSocket wgClient = client(); DatagramSocket quicClient = client()) {
+        assertTrue(exchange(wgClient, port, initiation).startsWith("wg:"));
+        assertTrue(exchange(quicClient, port, initial).startsWith("quic:"));
+        // A WireGuard transport message (type 4) follows its flow without sniffing.
+        byte[] transport = {4, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+        assertTrue(exchange(wgClient, port, transport).startsWith("wg:"));
+      }
+      assertEquals(1, wg.peers().size());
+      assertEquals(1, quic.peers().size());
+      JsonArray flows = new JsonObject(node.admin("/api/flows").body()).getJsonArray("flows");
+      assertEquals(List.of("wireguard", "quic"), flows.stream().map(f -> ((JsonObject) f).getString("protocol")).toList());
+      assertEquals("example.com", flows.getJsonObject(1).getString("sni"));
+      assertEquals("v1", flows.getJsonObject(1).getString("quicVersion"));
+    }
+  }
+
+  @Test
   void datagramsOfNoRouteAreDroppedCountedAndNeverAnswered() throws Exception {
     try (UdpEchoBackend echo = UdpEchoBackend.start("quic-only");
         L4muxTestNode node = L4muxTestNode.start("""
@@ -182,6 +215,11 @@ class UdpRelayIT {
 
   private static String exchange(DatagramSocket client, int port, String text) throws IOException {
     send(client, port, text);
+    return receive(client);
+  }
+
+  private static String exchange(DatagramSocket client, int port, byte[] bytes) throws IOException {
+    client.send(new DatagramPacket(bytes, bytes.length, new InetSocketAddress(LOOPBACK, port)));
     return receive(client);
   }
 
