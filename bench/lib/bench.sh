@@ -184,16 +184,25 @@ start_backends() {
   NGINX_BACKEND_PID=$LAST_PID
   start iperf3-server load iperf3 -s -B 127.0.0.1 -p 15201
   start hold-backend load python3 "$BENCH/lib/holdconns.py" serve 15300
-  wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300
+  start udp-echo load python3 "$BENCH/lib/udpload.py" echo 15400 2
+  wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300; wait_udp_port 15400
   record_children "$NGINX_BACKEND_PID" nginx-backend
 }
 
 # Port prefix of a proxy's three listeners (mux, raw, hold): PORT_PREFIX + 1/2/3.
-proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
+wait_udp_port() { # port [seconds]: until a UDP socket is bound to 127.0.0.1:port
+  local needle deadline=$(( $(date +%s) + ${2:-30} ))
+  needle=$(printf '0100007F:%04X' "$1")
+  until grep -q "$needle" /proc/net/udp; do
+    [ "$(date +%s)" -lt "$deadline" ] || die "nothing bound to udp 127.0.0.1:$1"
+    sleep 0.05
+  done
+}
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp)
   local base
   case $1 in
     direct)
-      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; esac
+      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; udp) echo 15400 ;; esac
       return ;;
     haproxy) base=20000 ;;
     nginx) base=21000 ;;
@@ -201,7 +210,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
     l4mux-jdk*) base=23000 ;;
     l4mux-base) base=24000 ;;
   esac
-  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; esac
+  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; udp) echo $((base + 4)) ;; esac
 }
 
 start_haproxy() {
@@ -218,7 +227,7 @@ start_nginx() {
   conf=$(render nginx-stream.conf.in nginx-stream)
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
-  wait_port 21001; wait_port 21002; wait_port 21003
+  wait_port 21001; wait_port 21002; wait_port 21003; wait_udp_port 21004
   record_children "$PROXY_PID" nginx-stream
 }
 
@@ -333,10 +342,23 @@ print(f"{key}\terrors\t{errors}")
 EOF
 }
 
+# run_udp SCENARIO PROXY RUN FLOWS WINDOW: UDP echo round trips through FLOWS flows (udpload.py,
+# a closed loop with WINDOW datagrams in flight per flow). HAProxy has no UDP: not run there.
+run_udp() {
+  local port out
+  port=$(proxy_port "$2" udp)
+  out=$RUN/udp-$1-$2-$3.txt
+  ${LOAD_PIN[@]+"${LOAD_PIN[@]}"} python3 "$BENCH/lib/udpload.py" load "$port" "$4" "$SECONDS_PER_RUN" "$5" >"$out" 2>&1 || true
+  read -r _ dps _ p50 _ p99 _ lost <"$out" || { log "udp $1 via $2: no result ($out)"; return 0; }
+  emit "$1" "$2" "$3" dps "$dps"; emit "$1" "$2" "$3" p50_ms "$p50"; emit "$1" "$2" "$3" p99_ms "$p99"
+  emit "$1" "$2" "$3" lost "$lost"
+}
 run_scenario() { # scenario proxy run
   case $1 in
     iperf1) run_iperf "$1" "$2" "$3" 1 ;;
     iperf8) run_iperf "$1" "$2" "$3" 8 ;;
+    udp1) run_udp "$1" "$2" "$3" 1 8 ;;
+    udp1000) run_udp "$1" "$2" "$3" 1000 1 ;;
     *) run_wrk "$1" "$2" "$3" ;;
   esac
 }
@@ -418,7 +440,13 @@ line = p.stdout.readline()
 p.terminate(); p.wait()
 sys.exit(0 if line.startswith("ready 10 ") else 1)
 EOF
-    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, iperf3, held connections)"
+    if [ "$proxy" != haproxy ]; then # HAProxy has no UDP
+      port=$(proxy_port "$proxy" udp)
+      python3 "$BENCH/lib/udpload.py" load "$port" 2 0.5 1 >"$RUN/smoke-udp-$proxy.log" 2>&1 || die "UDP via $proxy"
+      read -r _ dps _ <"$RUN/smoke-udp-$proxy.log"
+      [ "${dps:-0}" -gt 0 ] || die "UDP echo via $proxy: $(cat "$RUN/smoke-udp-$proxy.log")"
+    fi
+    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, iperf3, held connections, UDP echo)"
     [ "$proxy" = direct ] || stop_proxy "$proxy"
   done
 }
@@ -469,11 +497,12 @@ main() {
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
-  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_*) traffic="$traffic $s" ;; esac; done
+  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | udp*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
     for s in $traffic; do
       list=$proxies
+      case $s in udp*) list=$(echo " $list " | sed 's/ haproxy / /; s/^ //; s/ $//') ;; esac # HAProxy has no UDP
       case " $JAVA2_SCENARIOS " in *" $s "*) [ -n "$java2" ] && list="$list $java2" ;; esac
       for p in $list; do # a JVM compiles its hot paths in the first seconds: one run discarded
         case $p in l4mux*) log "$s warm-up via $p (not measured)"; RESULTS=/dev/null run_scenario "$s" "$p" warm-up ;; esac
