@@ -205,17 +205,29 @@ start_backends() {
   conf=$(render nginx-stock-backend.conf.in nginx-stock)
   start nginx-stock load nginx -e "$RUN/nginx-stock.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   NGINX_STOCK_PID=$LAST_PID
+  start udp-echo load python3 "$BENCH/lib/udpload.py" echo 15400 2
   wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300; wait_port 18180; wait_port 18543
+  wait_udp_port 15400
   record_children "$NGINX_BACKEND_PID" nginx-backend
   record_children "$NGINX_STOCK_PID" nginx-stock
 }
 
-# Port prefix of a proxy's listeners (mux, raw, hold, pp, stock): PORT_PREFIX + 1/2/3/4/5.
-proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|stock-http|stock-tls)
+wait_udp_port() { # port [seconds]: until a UDP socket is bound to 127.0.0.1:port
+  local needle deadline=$(( $(date +%s) + ${2:-30} ))
+  needle=$(printf '0100007F:%04X' "$1")
+  until grep -q "$needle" /proc/net/udp; do
+    [ "$(date +%s)" -lt "$deadline" ] || die "nothing bound to udp 127.0.0.1:$1"
+    sleep 0.05
+  done
+}
+
+# Port prefix of a proxy's listeners (mux, raw, hold, pp and udp, stock): PORT_PREFIX + 1/2/3/4/5
+# (4 is the PROXY scenario's TCP port and the UDP scenario's UDP port).
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls)
   local base
   case $1 in
     direct)
-      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;;
+      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; udp) echo 15400 ;;
         stock-http) echo 18180 ;; stock-tls) echo 18543 ;; esac
       return ;;
     haproxy) base=20000 ;;
@@ -226,7 +238,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|stock-http|stock-tls)
     l4mux-aot) base=26000 ;;
     l4mux-cds) base=27000 ;;
   esac
-  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;;
+  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; udp) echo $((base + 4)) ;;
     stock-http | stock-tls) echo $((base + 5)) ;; esac
 }
 
@@ -244,7 +256,7 @@ start_nginx() {
   conf=$(render nginx-stream.conf.in nginx-stream)
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
-  wait_port 21001; wait_port 21002; wait_port 21003; wait_port 21005
+  wait_port 21001; wait_port 21002; wait_port 21003; wait_udp_port 21004; wait_port 21005
   record_children "$PROXY_PID" nginx-stream
 }
 
@@ -385,11 +397,24 @@ print(f"{key}\terrors\t{errors}")
 EOF
 }
 
+# run_udp SCENARIO PROXY RUN FLOWS WINDOW: UDP echo round trips through FLOWS flows (udpload.py,
+# a closed loop with WINDOW datagrams in flight per flow). HAProxy has no UDP: not run there.
+run_udp() {
+  local port out
+  port=$(proxy_port "$2" udp)
+  out=$RUN/udp-$1-$2-$3.txt
+  ${LOAD_PIN[@]+"${LOAD_PIN[@]}"} python3 "$BENCH/lib/udpload.py" load "$port" "$4" "$SECONDS_PER_RUN" "$5" >"$out" 2>&1 || true
+  read -r _ dps _ p50 _ p99 _ lost <"$out" || { log "udp $1 via $2: no result ($out)"; return 0; }
+  emit "$1" "$2" "$3" dps "$dps"; emit "$1" "$2" "$3" p50_ms "$p50"; emit "$1" "$2" "$3" p99_ms "$p99"
+  emit "$1" "$2" "$3" lost "$lost"
+}
 run_scenario() { # scenario proxy run
   case $1 in
     iperf1) run_iperf "$1" "$2" "$3" 1 ;;
     iperf8) run_iperf "$1" "$2" "$3" 8 ;;
     http_close_pp) run_pp "$2" "$3" ;;
+    udp1) run_udp "$1" "$2" "$3" 1 8 ;;
+    udp1000) run_udp "$1" "$2" "$3" 1000 1 ;;
     *) run_wrk "$1" "$2" "$3" ;;
   esac
 }
@@ -507,7 +532,13 @@ line = p.stdout.readline()
 p.terminate(); p.wait()
 sys.exit(0 if line.startswith("ready 10 ") else 1)
 EOF
-    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, stock TLS and HTTP, iperf3, held connections)"
+    if [ "$proxy" != haproxy ]; then # HAProxy has no UDP
+      port=$(proxy_port "$proxy" udp)
+      python3 "$BENCH/lib/udpload.py" load "$port" 2 0.5 1 >"$RUN/smoke-udp-$proxy.log" 2>&1 || die "UDP via $proxy"
+      read -r _ dps _ <"$RUN/smoke-udp-$proxy.log"
+      [ "${dps:-0}" -gt 0 ] || die "UDP echo via $proxy: $(cat "$RUN/smoke-udp-$proxy.log")"
+    fi
+    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, stock TLS and HTTP, iperf3, held connections, UDP echo)"
     [ "$proxy" = direct ] || stop_proxy "$proxy"
   done
 }
@@ -558,12 +589,13 @@ main() {
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
-  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | stock_*) traffic="$traffic $s" ;; esac; done
+  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | udp* | stock_*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
     case " $traffic " in *" http_close_pp "*) start_pp_sender ;; esac
     for s in $traffic; do
       list=$proxies
+      case $s in udp*) list=$(echo " $list " | sed 's/ haproxy / /; s/^ //; s/ $//') ;; esac # HAProxy has no UDP
       case " $JAVA2_SCENARIOS " in *" $s "*) [ -n "$java2" ] && list="$list $java2" ;; esac
       for p in $list; do # a JVM compiles its hot paths in the first seconds: one run discarded
         case $p in l4mux*) log "$s warm-up via $p (not measured)"; RESULTS=/dev/null run_scenario "$s" "$p" warm-up ;; esac

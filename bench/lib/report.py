@@ -25,18 +25,22 @@ SCENARIOS = OrderedDict([
     ("stock_http_close", "stock nginx: HTTP Connection: close"),
     ("first5", "fresh process: first 5 s after /ready (stock TLS new connection)"),
     ("first5-steady", "same process at steady state (after 25 s of load)"),
+    ("udp1", "UDP echo, 1 flow, 8 datagrams in flight (no HAProxy: it has no UDP)"),
+    ("udp1000", "UDP echo, 1,000 flows, 1 datagram in flight each (no HAProxy: it has no UDP)"),
     ("memory", "idle relayed connections (fresh proxy)"),
     ("startup", "startup to /ready"),
 ])
 METRICS = OrderedDict([
     ("gbps", ("Gbit/s", True)),
     ("rps", ("requests/s", True)),
+    ("dps", ("datagrams/s", True)),
     ("p50_ms", ("p50 ms", False)),
     ("p99_ms", ("p99 ms", False)),
     ("kib_per_conn", ("KiB/connection", False)),
     ("ms", ("ms", False)),
     ("errors", ("errors", False)),
     ("cpu_s", ("proxy cpu s per run", False)),
+    ("lost", ("datagrams lost", False)),
 ])
 PROXIES = ["direct", "haproxy", "nginx", "l4mux", "l4mux-jdk2"]
 
@@ -168,6 +172,9 @@ def main():
         checks.append((f"{name} req/s >= 1.0x HAProxy", get(s, "rps"), get(s, "rps", "haproxy"), True, 1.0))
     for s, name in (("http_ka", "HTTP keep-alive"), ("tls_ka", "TLS keep-alive"), ("tls_close", "TLS new connection")):
         checks.append((f"{name} p99 <= 1.2x HAProxy", get(s, "p99_ms"), get(s, "p99_ms", "haproxy"), False, 1.2))
+    for s, name in (("udp1", "UDP 1 flow"), ("udp1000", "UDP 1,000 flows")):
+        checks.append((f"{name} datagrams/s >= 1.0x nginx", get(s, "dps"), get(s, "dps", "nginx"), True, 1.0))
+        checks.append((f"{name} p99 <= 1.0x nginx", get(s, "p99_ms"), get(s, "p99_ms", "nginx"), False, 1.0))
     out.append("## Targets (l4mux on the default JDK)")
     out.append("")
     out.append("| target | l4mux | HAProxy | ratio | met |")

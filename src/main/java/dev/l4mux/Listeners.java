@@ -76,7 +76,10 @@ final class Listeners {
   }
 
   private Future<String> deploy(ListenerConfig listener) {
-    return vertx.deployVerticle(new ListenerVerticle(listener, state))
+    io.vertx.core.Deployable verticle = listener.transport() == ListenerConfig.Transport.UDP
+        ? new dev.l4mux.udp.UdpListenerVerticle(listener, state)
+        : new ListenerVerticle(listener, state);
+    return vertx.deployVerticle(verticle)
         .onSuccess(id -> LOG.info("listener " + listener.name() + " bound " + listener.bind() + " -> ports "
             + state.boundPorts(listener.name()) + " (a socket per event loop, " + eventLoops(vertx) + " loops)"));
   }

@@ -25,6 +25,7 @@ public final class NodeState {
   private final L4muxMetrics metrics;
   private final Map<String, List<Integer>> boundPorts = new ConcurrentHashMap<>();
   private final AcceptErrorLog acceptErrors = new AcceptErrorLog();
+  private final dev.l4mux.udp.UdpFlows udpFlows;
   private volatile boolean draining;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
@@ -32,6 +33,12 @@ public final class NodeState {
   public NodeState(String nodeName, L4muxMetrics metrics) {
     this.nodeName = nodeName;
     this.metrics = metrics;
+    this.udpFlows = new dev.l4mux.udp.UdpFlows(new dev.l4mux.udp.UdpMetrics(metrics.registry()));
+  }
+
+  /** Every open UDP flow of the node, and its bound. */
+  public dev.l4mux.udp.UdpFlows udpFlows() {
+    return udpFlows;
   }
 
   public String nodeName() {

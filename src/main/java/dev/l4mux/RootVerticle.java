@@ -65,7 +65,8 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
   @Override
   public Future<?> start() {
     startedAt = System.currentTimeMillis();
-    LocalRecordCodec.registerAll(vertx, RouteRequest.class, RouteDecision.Forward.class, RouteDecision.Reject.class, ConnectionsClosed.class);
+    LocalRecordCodec.registerAll(vertx, RouteRequest.class, RouteDecision.Forward.class, RouteDecision.Reject.class, ConnectionsClosed.class,
+        dev.l4mux.observe.FlowsEnded.class);
     state = new NodeState(nodeName(), metrics());
     listeners = new Listeners(vertx, state);
     source = ConfigSource.from(config());

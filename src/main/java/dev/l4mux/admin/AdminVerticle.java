@@ -119,6 +119,8 @@ public final class AdminVerticle extends VerticleBase {
           .sorted(Comparator.comparingLong(s -> s.id()))
           .forEach(s -> list.add(s.toJson()));
       json(request, 200, new JsonObject().put("connections", list));
+    } else if (path.equals("/flows") && method == HttpMethod.GET) {
+      json(request, 200, new JsonObject().put("flows", state.udpFlows().toJson()));
     } else if (path.startsWith("/connections/") && method == HttpMethod.DELETE) {
       long id;
       try {

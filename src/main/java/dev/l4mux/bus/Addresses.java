@@ -12,5 +12,8 @@ public final class Addresses {
   /** Publish, local: opened/closed facts for metrics, access log and dashboard. */
   public static final String CONNECTION_EVENTS = "l4mux.connection.events";
 
+  /** Publish, local: facts of ended UDP flows, for the access log. */
+  public static final String FLOW_EVENTS = "l4mux.flow.events";
+
   private Addresses() {}
 }

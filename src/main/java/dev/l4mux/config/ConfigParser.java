@@ -33,9 +33,6 @@ public final class ConfigParser {
    */
   static final Map<String, String> NOT_SUPPORTED_YET =
       Map.ofEntries(
-          Map.entry("listeners[].transport=udp", "UDP listeners"),
-          Map.entry("routes[].match.protocol=quic", "matching QUIC (no sniffer yet)"),
-          Map.entry("routes[].match.protocol=wireguard", "matching WireGuard (no sniffer yet)"),
           Map.entry("routes[].tls.mode=terminate", "TLS termination"),
           Map.entry("routes[].tls.mode=reencrypt", "TLS re-encryption"),
           Map.entry("routes[].tls.cert", "TLS certificates"),
@@ -46,9 +43,11 @@ public final class ConfigParser {
 
   private static final List<String> TOP = List.of("admin", "defaults", "listeners", "routes");
   private static final List<String> ADMIN = List.of("listen", "token");
-  private static final List<String> DEFAULTS = List.of("timeouts", "maxSniffBytes", "keepAlive");
+  private static final List<String> DEFAULTS = List.of("timeouts", "maxSniffBytes", "keepAlive", "limits");
+  private static final List<String> LIMITS = List.of("maxUdpFlows");
+  static final int MAX_UDP_FLOWS = 10_000_000;
   private static final List<String> TIMEOUTS =
-      List.of("sniff", "proxyHeader", "connect", "idle", "drain");
+      List.of("sniff", "proxyHeader", "connect", "idle", "drain", "udpIdle");
 
   private static final List<String> KEEP_ALIVES = List.of("standard", "extended", "immortal");
 
@@ -113,12 +112,28 @@ public final class ConfigParser {
       if (ListenerConfig.REJECT.equals(name)) {
         r.error(s.at("name"), "'reject' is reserved (it means no route in listeners[].fallback)");
       }
-      routes.add(s == null ? null : routeParser.route(s, name, defaults, listenerNames));
+      RouteConfig route = s == null ? null : routeParser.route(s, name, defaults, listenerNames);
+      routes.add(route);
+      if (route != null && route.access() != null && servesUdp(route, listeners)) {
+        // Datagram flows do not check access lists yet: refused rather than silently not applied.
+        r.error(s.at("access"), "not supported yet: access lists for UDP flows (a UDP listener uses this route)");
+      }
     }
     if (r.hasErrors()) {
       return null;
     }
     return new L4muxConfig(admin, defaults, listeners, routes, json);
+  }
+
+  /** True when a UDP listener can pick {@code route} (it names one, or names none and one exists). */
+  private static boolean servesUdp(RouteConfig route, List<ListenerConfig> listeners) {
+    for (ListenerConfig listener : listeners) {
+      if (listener != null && listener.transport() == ListenerConfig.Transport.UDP
+          && (route.listeners() == null || route.listeners().isEmpty() || route.listeners().contains(listener.name()))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private AdminConfig admin(Section s) {
@@ -155,9 +170,14 @@ public final class ConfigParser {
     Timeouts timeouts = timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, Timeouts.DEFAULT);
     Integer maxSniff = s.integer("maxSniffBytes", MIN_SNIFF_BYTES, MAX_SNIFF_BYTES);
     KeepAlive keepAlive = keepAlive(s, Defaults.DEFAULT.keepAlive());
+    Section limits = s.section("limits", LIMITS);
+    Integer maxUdpFlows = limits == null ? null : limits.integer("maxUdpFlows", 1, MAX_UDP_FLOWS);
     // Invalid parts fall back to their defaults so listeners and routes can still be checked.
     return new Defaults(
-        timeouts, maxSniff == null ? Defaults.DEFAULT_MAX_SNIFF_BYTES : maxSniff, keepAlive);
+        timeouts,
+        maxSniff == null ? Defaults.DEFAULT_MAX_SNIFF_BYTES : maxSniff,
+        keepAlive,
+        maxUdpFlows == null ? Defaults.DEFAULT_MAX_UDP_FLOWS : maxUdpFlows);
   }
 
   /** Reads a required, unique name; reports a duplicate at the later one. */
@@ -217,7 +237,8 @@ public final class ConfigParser {
         duration(s, keys, "connect", base.connect(), false),
         duration(s, keys, "idle", base.idle(), false),
         // A zero drain closes at once on shutdown: a legitimate choice.
-        duration(s, keys, "drain", base.drain(), true));
+        duration(s, keys, "drain", base.drain(), true),
+        duration(s, keys, "udpIdle", base.udpIdle(), false));
   }
 
   private static Duration duration(

@@ -18,7 +18,7 @@ final class ListenerParser {
 
   static final List<String> KEYS =
       List.of("name", "bind", "transport", "proxyProtocol", "access", "fallback", "timeouts");
-  private static final List<String> TIMEOUTS = List.of("sniff", "proxyHeader");
+  private static final List<String> TIMEOUTS = List.of("sniff", "proxyHeader", "udpIdle");
   private static final List<String> TRANSPORTS = List.of("tcp", "udp");
 
   private final ConfigReader r;
@@ -37,8 +37,17 @@ final class ListenerParser {
    * @return the listener, or null when anything in it is invalid (errors recorded)
    */
   ListenerConfig listener(Section s, String name, Defaults defaults, Set<String> routeNames) {
-    List<BindAddress> bind = bind(s);
     String transport = s.has("transport") ? s.choice("transport", TRANSPORTS) : "tcp";
+    List<BindAddress> bind = bind(s, transport);
+    if ("udp".equals(transport)) {
+      // Not built for datagram flows yet: refused, never silently ignored.
+      if (s.has("proxyProtocol")) {
+        r.error(s.at("proxyProtocol"), "not supported yet: PROXY protocol on UDP listeners");
+      }
+      if (s.has("access")) {
+        r.error(s.at("access"), "not supported yet: access lists on UDP listeners");
+      }
+    }
     ProxyProtocolReceive pp = proxyProtocol.receive(s.section("proxyProtocol", ProxyProtocolParser.RECEIVE));
     AccessConfig access = proxyProtocol.access(s.section("access", ProxyProtocolParser.ACCESS));
     String fallback = ListenerConfig.REJECT;
@@ -63,10 +72,10 @@ final class ListenerParser {
     return new ListenerConfig(name, bind, t, fallback, timeouts, pp, access);
   }
 
-  /** A bound address with where it was written, for the overlap check. */
-  private record Bound(Loc loc, BindAddress address, String hostKey) {}
+  /** A bound address with where it was written, for the overlap check (per transport). */
+  private record Bound(Loc loc, BindAddress address, String hostKey, String transport) {}
 
-  private List<BindAddress> bind(Section s) {
+  private List<BindAddress> bind(Section s, String transport) {
     if (!s.require("bind")) {
       return null;
     }
@@ -92,7 +101,7 @@ final class ListenerParser {
       if (a == null) {
         continue;
       }
-      Bound mine = new Bound(item.loc(), a, ConfigValues.hostKey(a.host()));
+      Bound mine = new Bound(item.loc(), a, ConfigValues.hostKey(a.host()), transport);
       for (Bound other : bound) {
         if (overlaps(mine, other)) {
           r.error(item.loc(), a + " overlaps " + other.loc().path() + " (" + other.address() + ")");
@@ -108,9 +117,13 @@ final class ListenerParser {
   /**
    * Same port on the same host, or on a literal of the family a wildcard covers (Linux refuses
    * 127.0.0.1:443 while 0.0.0.0:443 listens, even with SO_REUSEADDR). Port 0 never collides, and
-   * {@code ::} against {@code 0.0.0.0} depends on net.ipv6.bindv6only, so it is not flagged.
+   * {@code ::} against {@code 0.0.0.0} depends on net.ipv6.bindv6only, so it is not flagged. A TCP
+   * and a UDP socket never collide: they may share a port number.
    */
   private static boolean overlaps(Bound a, Bound b) {
+    if (!java.util.Objects.equals(a.transport(), b.transport())) {
+      return false;
+    }
     BindAddress x = a.address();
     BindAddress y = b.address();
     if (x.firstPort() == 0 || y.firstPort() == 0) {

@@ -37,7 +37,7 @@ final class RouteParser {
   private static final List<String> LIMITS =
       List.of("maxConnections", "maxConnectionsPerIp", "connectionRatePerIp");
   private static final List<String> TIMEOUTS =
-      List.of("sniff", "proxyHeader", "connect", "idle", "drain");
+      List.of("sniff", "proxyHeader", "connect", "idle", "drain", "udpIdle");
 
   private static final List<String> PROTOCOLS =
       List.of("tls", "http", "ssh", "quic", "wireguard", "unknown", "any");

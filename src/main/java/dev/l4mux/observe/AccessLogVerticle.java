@@ -37,6 +37,7 @@ public final class AccessLogVerticle extends VerticleBase {
   private final dev.l4mux.NodeState state;
 
   private MessageConsumer<ConnectionsClosed> consumer;
+  private MessageConsumer<FlowsEnded> flowConsumer;
   private AccessLogWriter writer;
 
   public AccessLogVerticle(dev.l4mux.NodeState state) {
@@ -46,12 +47,22 @@ public final class AccessLogVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     // Lines are flushed once per poll of the writer: one write system call per period, not per line.
-    writer = new AccessLogWriter("l4mux-access-log-" + state.nodeName(), AccessLogVerticle::log, STDOUT::flush);
+    writer = new AccessLogWriter("l4mux-access-log-" + state.nodeName(), STDOUT::flush);
     consumer =
         vertx.eventBus()
             .<ConnectionsClosed>localConsumer(Addresses.CONNECTION_EVENTS)
-            .handler(message -> writer.offer(message.body()));
-    return consumer.completion();
+            .handler(message -> {
+              ConnectionsClosed batch = message.body();
+              writer.offer(() -> log(batch));
+            });
+    flowConsumer =
+        vertx.eventBus()
+            .<FlowsEnded>localConsumer(Addresses.FLOW_EVENTS)
+            .handler(message -> {
+              FlowsEnded batch = message.body();
+              writer.offer(() -> batch.flows().forEach(flow -> logLine(flow.toJsonLine())));
+            });
+    return Future.all(consumer.completion(), flowConsumer.completion());
   }
 
   /** How long a stopping node waits for the writer to write what is queued. */
@@ -73,12 +84,26 @@ public final class AccessLogVerticle extends VerticleBase {
     }
   }
 
+  /** One line (an ended UDP flow): the same handlers as connections' lines. */
+  private static void logLine(String line) {
+    Handler[] handlers = ACCESS.getHandlers();
+    boolean reset = handlers.length == 0 && !ACCESS.getUseParentHandlers();
+    if (reset || (handlers.length == 1 && handlers[0] == STDOUT && !ACCESS.getUseParentHandlers())) {
+      if (reset || ACCESS.isLoggable(Level.INFO)) {
+        STDOUT.printLines(line + "\n");
+      }
+    } else if (ACCESS.isLoggable(Level.INFO)) {
+      ACCESS.info(line);
+    }
+  }
+
   /** Keeps logging while the listeners drain, so every connection of a stopping node is logged. */
   @Override
   public Future<?> stop() {
     return state.awaitDrained(vertx, state.drainLimit())
         .compose(v -> vertx.timer(100)) // the last close events are still on their way
         .compose(v -> consumer.unregister())
+        .compose(v -> flowConsumer.unregister())
         .onComplete(v -> writer.close(CLOSE_WAIT_MS));
   }
 

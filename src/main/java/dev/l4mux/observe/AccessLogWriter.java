@@ -3,7 +3,6 @@ package dev.l4mux.observe;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
 
 /**
  * Formats and writes the access log on a thread of its own, fed through a lock-free queue that it
@@ -21,27 +20,22 @@ final class AccessLogWriter {
   /** How often the queue is polled: a line waits at most this (plus the 20 ms close batch). */
   static final long POLL_MS = 20;
 
-  private final ConcurrentLinkedQueue<ConnectionsClosed> pending = new ConcurrentLinkedQueue<>();
-  private final Consumer<ConnectionsClosed> write;
+  private final ConcurrentLinkedQueue<Runnable> pending = new ConcurrentLinkedQueue<>();
   private final Runnable flush;
   private final Thread thread;
   private volatile boolean stopping;
 
-  /**
-   * @param write writes one batch (on the writer's thread)
-   * @param flush flushes what was written, once per poll that wrote something
-   */
-  AccessLogWriter(String name, Consumer<ConnectionsClosed> write, Runnable flush) {
-    this.write = write;
+  /** @param flush flushes what was written, once per poll that wrote something */
+  AccessLogWriter(String name, Runnable flush) {
     this.flush = flush;
     this.thread = new Thread(this::run, name);
     thread.setDaemon(true);
     thread.start();
   }
 
-  /** Hands a batch over; any thread, lock-free. */
-  void offer(ConnectionsClosed batch) {
-    pending.offer(batch);
+  /** Hands over the writing of a batch (formatting included), to run on the writer's thread; lock-free. */
+  void offer(Runnable writeBatch) {
+    pending.offer(writeBatch);
   }
 
   /** Writes what is queued, flushes, and ends the thread (waiting at most {@code timeoutMillis}). */
@@ -59,8 +53,8 @@ final class AccessLogWriter {
     while (true) {
       boolean last = stopping; // read before draining: a batch offered before close() is written
       boolean wrote = false;
-      for (ConnectionsClosed batch; (batch = pending.poll()) != null; ) {
-        write.accept(batch);
+      for (Runnable writeBatch; (writeBatch = pending.poll()) != null; ) {
+        writeBatch.run();
         wrote = true;
       }
       if (wrote) {

@@ -48,4 +48,15 @@ public record Sniffed(
   public static Sniffed ssh(String detail) {
     return new Sniffed("ssh", null, List.of(), null, false, List.of(), false, detail);
   }
+
+  /** A QUIC Initial's ClientHello; {@code quicVersion} ("v1", "v2") is the detail. */
+  public static Sniffed quic(
+      String sni, List<String> alpn, List<Integer> versions, boolean ech, String quicVersion) {
+    return new Sniffed("quic", sni, alpn, null, false, versions, ech, quicVersion);
+  }
+
+  /** A WireGuard handshake initiation; the detail names its sender index ("sender=0a1b2c3d"). */
+  public static Sniffed wireguard(String detail) {
+    return new Sniffed("wireguard", null, List.of(), null, false, List.of(), false, detail);
+  }
 }

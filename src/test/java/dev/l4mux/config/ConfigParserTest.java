@@ -110,7 +110,12 @@ class ConfigParserTest {
     Duration s = Duration.ofSeconds(1);
     assertEquals(
         new Timeouts(
-            s, s.multipliedBy(2), s.multipliedBy(9), Duration.ofHours(2), s.multipliedBy(20)),
+            s,
+            s.multipliedBy(2),
+            s.multipliedBy(9),
+            Duration.ofHours(2),
+            s.multipliedBy(20),
+            Duration.ofSeconds(30)),
         c.listener("a").orElseThrow().timeouts());
     assertEquals(Duration.ofSeconds(4), c.listener("b").orElseThrow().timeouts().sniff());
     RouteConfig r = c.route("r").orElseThrow();
@@ -120,7 +125,8 @@ class ConfigParserTest {
             s.multipliedBy(2),
             s.multipliedBy(9),
             Duration.ofMinutes(10),
-            Duration.ZERO),
+            Duration.ZERO,
+            Duration.ofSeconds(30)),
         r.timeouts());
     assertEquals(KeepAlive.IMMORTAL, r.keepAlive());
     assertEquals(KeepAlive.EXTENDED, c.route("s").orElseThrow().keepAlive());
@@ -130,10 +136,42 @@ class ConfigParserTest {
   }
 
   @Test
-  void listenerTimeoutsAcceptOnlySniffAndProxyHeader() {
+  void listenerTimeoutsAcceptOnlySniffProxyHeaderAndUdpIdle() {
     assertEquals(
-        List.of("listeners[0].timeouts.idle: unknown key (expected one of: sniff, proxyHeader)"),
+        List.of("listeners[0].timeouts.idle: unknown key (expected one of: sniff, proxyHeader, udpIdle)"),
         errors("listeners: [{name: a, bind: ['127.0.0.1:1'], timeouts: {idle: 5m}}]"));
+  }
+
+  @Test
+  void readsUdpListenersUdpIdleAndTheFlowBound() {
+    L4muxConfig c =
+        parse(
+            """
+            defaults: { timeouts: { udpIdle: 45s }, limits: { maxUdpFlows: 5000 } }
+            listeners:
+              - { name: t, bind: ['127.0.0.1:4433'] }
+              - { name: u, bind: ['127.0.0.1:4433'], transport: udp, timeouts: { udpIdle: 2m } }
+            routes: [{name: r, timeouts: {udpIdle: 10s}, match: {protocol: quic, sni: [a.example.com]}, %s}]
+            """
+                .formatted(BACKEND));
+    assertEquals(5000, c.defaults().maxUdpFlows());
+    assertEquals(Duration.ofSeconds(45), c.listener("t").orElseThrow().timeouts().udpIdle());
+    assertEquals(ListenerConfig.Transport.UDP, c.listener("u").orElseThrow().transport());
+    assertEquals(Duration.ofMinutes(2), c.listener("u").orElseThrow().timeouts().udpIdle());
+    assertEquals(Duration.ofSeconds(10), c.route("r").orElseThrow().timeouts().udpIdle());
+    assertEquals(Defaults.DEFAULT_MAX_UDP_FLOWS, parse("listeners: []").defaults().maxUdpFlows());
+  }
+
+  @Test
+  void twoUdpListenersOnOnePortOverlapButATcpAndAUdpOneDoNot() {
+    assertEquals(
+        List.of("listeners[1].bind[0]: 127.0.0.1:53 overlaps listeners[0].bind[0] (127.0.0.1:53)"),
+        errors("listeners: [{name: a, bind: ['127.0.0.1:53'], transport: udp}, {name: b, bind: ['127.0.0.1:53'], transport: udp}]"));
+    assertEquals(
+        List.of(), errors("listeners: [{name: a, bind: ['127.0.0.1:53'], transport: udp}, {name: b, bind: ['127.0.0.1:53']}]"));
+    assertEquals(
+        List.of("defaults.limits.maxUdpFlows: must be between 1 and 10000000, got 0"),
+        errors("defaults: { limits: { maxUdpFlows: 0 } }"));
   }
 
   @Test
@@ -223,10 +261,14 @@ class ConfigParserTest {
   static Stream<Arguments> unsupported() {
     return Stream.of(
         Arguments.of(
-            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp}]",
-            "listeners[0].transport"),
-        Arguments.of(route("match: {protocol: quic}"), "routes[0].match.protocol"),
-        Arguments.of(route("match: {protocol: wireguard}"), "routes[0].match.protocol"),
+            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp, proxyProtocol: {trusted: [10.0.0.0/8]}}]",
+            "listeners[0].proxyProtocol"),
+        Arguments.of(
+            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp, access: {deny: [203.0.113.0/24]}}]",
+            "listeners[0].access"),
+        Arguments.of(
+            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp}]\n" + route("access: {deny: [203.0.113.0/24]}"),
+            "routes[0].access"),
         Arguments.of(route("tls: {mode: terminate, acme: {}}"), "routes[0].tls.mode"),
         Arguments.of(
             route("tls: {mode: reencrypt, certs: [{cert: c, key: k}]}"), "routes[0].tls.mode"),
@@ -256,7 +298,7 @@ class ConfigParserTest {
   @Test
   void theUnsupportedTableIsCoveredByTheTests() {
     assertEquals(
-        10, ConfigParser.NOT_SUPPORTED_YET.size(), "delete the matching test case with the line");
+        7, ConfigParser.NOT_SUPPORTED_YET.size(), "delete the matching test case with the line");
   }
 
   @Test

@@ -24,6 +24,11 @@ final class JvmHeap {
     return Long.parseLong(m.group(1)) * 1024;
   }
 
+  /** The live-object class histogram of {@code pid} (biggest first), for failure messages. */
+  static String histogram(long pid) {
+    return jcmd(pid, "GC.class_histogram");
+  }
+
   private static String jcmd() {
     java.nio.file.Path inJdk = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd");
     return java.nio.file.Files.isExecutable(inJdk) ? inJdk.toString() : "jcmd";

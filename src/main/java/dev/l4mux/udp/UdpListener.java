@@ -1,0 +1,91 @@
+package dev.l4mux.udp;
+
+import dev.l4mux.NodeState;
+import dev.l4mux.config.ListenerConfig;
+import dev.l4mux.route.RouteTable;
+import dev.l4mux.udp.QuicConnectionIds.ConnectionId;
+import io.netty.buffer.ByteBuf;
+import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Vertx;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the flows of one deployed UDP listener share: the node, the datagram socket factory, the
+ * drop counters, and the index of QUIC connection IDs to flows. That index is listener-wide (not
+ * per loop) because a client whose address changed hashes to another loop's SO_REUSEPORT socket.
+ */
+final class UdpListener {
+
+  private final String name;
+  private final ListenerConfig deployed;
+  private final NodeState state;
+  private final Vertx vertx;
+  private final UdpSockets sockets;
+  private final Map<ConnectionId, Flow> byConnectionId = new ConcurrentHashMap<>();
+  private final Set<Integer> connectionIdLengths = ConcurrentHashMap.newKeySet();
+  private final Map<String, Counter> drops = new ConcurrentHashMap<>();
+
+  UdpListener(ListenerConfig deployed, NodeState state, Vertx vertx, UdpSockets sockets) {
+    this.name = deployed.name();
+    this.deployed = deployed;
+    this.state = state;
+    this.vertx = vertx;
+    this.sockets = sockets;
+  }
+
+  String name() {
+    return name;
+  }
+
+  NodeState state() {
+    return state;
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  UdpSockets sockets() {
+    return sockets;
+  }
+
+  UdpFlows flows() {
+    return state.udpFlows();
+  }
+
+  /** The listener's settings in the active table (a listener kept across a reload reads the newest). */
+  ListenerConfig settings() {
+    RouteTable table = state.routeTable();
+    return table == null ? deployed : table.listener(name).orElse(deployed);
+  }
+
+  void dropped(String reason, int datagrams) {
+    drops.computeIfAbsent(reason, r -> flows().metrics().drops(name, r)).increment(datagrams);
+  }
+
+  /** A flow that owns the connection ID this short-header datagram starts with, or null. */
+  Flow byConnectionId(ByteBuf datagram) {
+    if (byConnectionId.isEmpty()) {
+      return null;
+    }
+    for (int length : connectionIdLengths) {
+      ConnectionId id = QuicConnectionIds.shortHeaderDestination(datagram, length);
+      Flow flow = id == null ? null : byConnectionId.get(id);
+      if (flow != null) {
+        return flow;
+      }
+    }
+    return null;
+  }
+
+  void learned(ConnectionId id, Flow flow) {
+    connectionIdLengths.add(id.length());
+    byConnectionId.putIfAbsent(id, flow);
+  }
+
+  void forget(ConnectionId id, Flow flow) {
+    byConnectionId.remove(id, flow);
+  }
+}
