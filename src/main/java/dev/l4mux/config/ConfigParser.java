@@ -114,7 +114,7 @@ public final class ConfigParser {
       }
       RouteConfig route = s == null ? null : routeParser.route(s, name, defaults, listenerNames);
       routes.add(route);
-      if (route != null && route.access() != null && servesUdp(route, listeners)) {
+      if (route != null && s.has("access") && servesUdp(route, listeners)) {
         // Datagram flows do not check access lists yet: refused rather than silently not applied.
         r.error(s.at("access"), "not supported yet: access lists for UDP flows (a UDP listener uses this route)");
       }
