@@ -25,6 +25,7 @@ public final class NodeState {
   private final L4muxMetrics metrics;
   private final Map<String, List<Integer>> boundPorts = new ConcurrentHashMap<>();
   private final AcceptErrorLog acceptErrors = new AcceptErrorLog();
+  private final dev.l4mux.route.BackendStates backendStates = new dev.l4mux.route.BackendStates();
   private volatile boolean draining;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
@@ -46,6 +47,7 @@ public final class NodeState {
   public void install(RouteTable table, ConfigVersion version) {
     versionedConfig = new dev.l4mux.cluster.VersionedConfig(version, table.config().source());
     routeTable.set(table);
+    backendStates.retain(table);
     metrics.configVersion(table.version());
     metrics.trackBackends(table.backends());
   }
@@ -78,6 +80,11 @@ public final class NodeState {
         .put("listeners", listeners)
         .put("bytesUp", (long) metrics.bytesTotal("upstream"))
         .put("bytesDown", (long) metrics.bytesTotal("downstream"));
+  }
+
+  /** Backend state kept across route tables: build every table with it. */
+  public dev.l4mux.route.BackendStates backendStates() {
+    return backendStates;
   }
 
   public ConnectionRegistry connections() {

@@ -111,7 +111,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
       }
       L4muxConfig parsed = ConfigParser.parse(local);
       if (vertx.isClustered() && parsed.listeners().isEmpty() && parsed.routes().isEmpty()) {
-        state.install(new RouteTable(0, parsed), ConfigVersion.NONE);
+        state.install(new RouteTable(0, parsed, state.backendStates()), ConfigVersion.NONE);
         LOG.info("waiting for the cluster's configuration (the local one is empty)");
         return Future.succeededFuture();
       }
@@ -137,7 +137,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
       return;
     }
     boolean first = state.routeTable() == null;
-    state.install(new RouteTable(versioned.version().number(), config), versioned.version());
+    state.install(new RouteTable(versioned.version().number(), config, state.backendStates()), versioned.version());
     if (!first && !state.isDraining()) {
       LOG.info("configuration version " + versioned.version() + " applied");
       listeners.reconcile(config).onFailure(e -> LOG.log(Level.SEVERE, "configuration version " + versioned.version() + ": " + e.getMessage()));

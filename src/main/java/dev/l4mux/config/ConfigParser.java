@@ -46,11 +46,18 @@ public final class ConfigParser {
           Map.entry("routes[].proxyProtocol.send=v1", "sending PROXY protocol v1"),
           Map.entry("routes[].proxyProtocol.send=v2", "sending PROXY protocol v2"),
           Map.entry("routes[].access", "access lists"),
-          Map.entry("routes[].limits", "connection limits"));
+          Map.entry("routes[].limits", "connection limits"),
+          Map.entry("routes[].health", "active health checks"),
+          Map.entry("routes[].onRemove", "a policy for open connections on reload"),
+          Map.entry("routes[].onBackendDown", "a policy for open connections to a down backend"),
+          Map.entry("defaults.limits.maxConnections", "connection limits"),
+          Map.entry("defaults.limits.maxUdpFlows", "UDP listeners"));
 
   private static final List<String> TOP = List.of("admin", "defaults", "listeners", "routes");
   private static final List<String> ADMIN = List.of("listen", "token");
-  private static final List<String> DEFAULTS = List.of("timeouts", "maxSniffBytes", "keepAlive");
+  private static final List<String> DEFAULTS = List.of("timeouts", "maxSniffBytes", "keepAlive", "limits");
+  private static final List<String> DEFAULT_LIMITS = List.of("maxConnections", "maxUdpFlows", "perIpTableSize");
+  static final int MAX_PER_IP_TABLE_SIZE = 10_000_000;
   private static final List<String> TIMEOUTS =
       List.of("sniff", "proxyHeader", "connect", "idle", "drain");
 
@@ -159,9 +166,17 @@ public final class ConfigParser {
     Timeouts timeouts = timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, Timeouts.DEFAULT);
     Integer maxSniff = s.integer("maxSniffBytes", MIN_SNIFF_BYTES, MAX_SNIFF_BYTES);
     KeepAlive keepAlive = keepAlive(s, Defaults.DEFAULT.keepAlive());
+    Integer perIpTableSize = null;
+    Section limits = s.section("limits", DEFAULT_LIMITS);
+    if (limits != null) {
+      limits.integer("maxConnections", 0, Integer.MAX_VALUE);
+      limits.integer("maxUdpFlows", 1, Integer.MAX_VALUE);
+      perIpTableSize = limits.integer("perIpTableSize", 1, MAX_PER_IP_TABLE_SIZE);
+    }
     // Invalid parts fall back to their defaults so listeners and routes can still be checked.
     return new Defaults(
-        timeouts, maxSniff == null ? Defaults.DEFAULT_MAX_SNIFF_BYTES : maxSniff, keepAlive);
+        timeouts, maxSniff == null ? Defaults.DEFAULT_MAX_SNIFF_BYTES : maxSniff, keepAlive,
+        perIpTableSize == null ? Defaults.DEFAULT_PER_IP_TABLE_SIZE : perIpTableSize);
   }
 
   /** Reads a required, unique name; reports a duplicate at the later one. */

@@ -9,6 +9,7 @@ import java.util.List;
  * @param timeouts effective timeouts (defaults with this route's overrides)
  * @param keepAlive effective keep-alive treatment (defaults unless the route overrides it)
  * @param halfClose true to relay a half-close (FIN one way) instead of closing both sides
+ * @param backendPolicy stickiness, retries, active health and outlier ejection
  */
 public record RouteConfig(
     String name,
@@ -18,11 +19,25 @@ public record RouteConfig(
     Balance balance,
     Timeouts timeouts,
     KeepAlive keepAlive,
-    boolean halfClose) {
+    boolean halfClose,
+    BackendPolicy backendPolicy) {
 
   public RouteConfig {
     listeners = List.copyOf(listeners);
     backends = List.copyOf(backends);
+  }
+
+  /** A route with the default backend policy. */
+  public RouteConfig(
+      String name,
+      List<String> listeners,
+      Match match,
+      List<BackendConfig> backends,
+      Balance balance,
+      Timeouts timeouts,
+      KeepAlive keepAlive,
+      boolean halfClose) {
+    this(name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, BackendPolicy.DEFAULT);
   }
 
   public boolean appliesTo(String listener) {

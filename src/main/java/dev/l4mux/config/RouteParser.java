@@ -29,7 +29,13 @@ final class RouteParser {
           "limits",
           "timeouts",
           "keepAlive",
-          "halfClose");
+          "halfClose",
+          "sticky",
+          "retries",
+          "health",
+          "outlier",
+          "onRemove",
+          "onBackendDown");
   private static final List<String> MATCH = List.of("protocol", "sni", "alpn", "host", "source");
   private static final List<String> BACKEND = List.of("address", "weight");
   private static final List<String> TLS = List.of("mode", "cert", "key", "certs", "acme");
@@ -52,9 +58,11 @@ final class RouteParser {
   private static final int MAX_ALPN_BYTES = 255; // RFC 7301 3.1: opaque ProtocolName<1..2^8-1>
 
   private final ConfigReader r;
+  private final BackendPolicyParser policyParser;
 
   RouteParser(ConfigReader r) {
     this.r = r;
+    this.policyParser = new BackendPolicyParser(r);
   }
 
   /**
@@ -87,6 +95,10 @@ final class RouteParser {
         ConfigParser.timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, defaults.timeouts());
     KeepAlive keepAlive = ConfigParser.keepAlive(s, defaults.keepAlive());
     Boolean halfClose = s.has("halfClose") ? s.bool("halfClose") : Boolean.FALSE;
+    BackendPolicy policy = policyParser.policy(s);
+    if (policy == null) {
+      return null;
+    }
     if (name == null
         || listeners == null
         || match == null
@@ -96,7 +108,7 @@ final class RouteParser {
       return null;
     }
     return new RouteConfig(
-        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose);
+        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, policy);
   }
 
   private List<String> listeners(Section s, Set<String> listenerNames) {

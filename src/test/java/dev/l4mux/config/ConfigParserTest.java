@@ -241,7 +241,12 @@ class ConfigParserTest {
         Arguments.of(route("proxyProtocol: {send: v1}"), "routes[0].proxyProtocol.send"),
         Arguments.of(route("proxyProtocol: {send: v2}"), "routes[0].proxyProtocol.send"),
         Arguments.of(route("access: {allow: [0.0.0.0/0]}"), "routes[0].access"),
-        Arguments.of(route("limits: {connectionRatePerIp: 600/m}"), "routes[0].limits"));
+        Arguments.of(route("limits: {connectionRatePerIp: 600/m}"), "routes[0].limits"),
+        Arguments.of(route("health: {kind: tcp}"), "routes[0].health"),
+        Arguments.of(route("onRemove: drain"), "routes[0].onRemove"),
+        Arguments.of(route("onBackendDown: close"), "routes[0].onBackendDown"),
+        Arguments.of("defaults: {limits: {maxConnections: 10}}", "defaults.limits.maxConnections"),
+        Arguments.of("defaults: {limits: {maxUdpFlows: 10}}", "defaults.limits.maxUdpFlows"));
   }
 
   private static String route(String extra) {
@@ -262,7 +267,7 @@ class ConfigParserTest {
   @Test
   void theUnsupportedTableIsCoveredByTheTests() {
     assertEquals(
-        14, ConfigParser.NOT_SUPPORTED_YET.size(), "delete the matching test case with the line");
+        19, ConfigParser.NOT_SUPPORTED_YET.size(), "delete the matching test case with the line");
   }
 
   @Test
@@ -277,7 +282,8 @@ class ConfigParserTest {
     assertEquals(
         List.of(
             "routes[0].matchh: unknown key (expected one of: name, listeners, match, backends,"
-                + " balance, tls, proxyProtocol, access, limits, timeouts, keepAlive, halfClose)"),
+                + " balance, tls, proxyProtocol, access, limits, timeouts, keepAlive, halfClose,"
+                + " sticky, retries, health, outlier, onRemove, onBackendDown)"),
         errors(route("matchh: {protocol: ssh}")));
   }
 
