@@ -26,6 +26,7 @@ public final class NodeState {
   private final Map<String, List<Integer>> boundPorts = new ConcurrentHashMap<>();
   private final AcceptErrorLog acceptErrors = new AcceptErrorLog();
   private final dev.l4mux.route.BackendStates backendStates = new dev.l4mux.route.BackendStates();
+  private final dev.l4mux.health.HealthOpinions healthOpinions = new dev.l4mux.health.HealthOpinions();
   private volatile boolean draining;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
@@ -85,6 +86,11 @@ public final class NodeState {
   /** Backend state kept across route tables: build every table with it. */
   public dev.l4mux.route.BackendStates backendStates() {
     return backendStates;
+  }
+
+  /** Every node's active-health verdicts, as published on {@code l4mux.health.changed}. */
+  public dev.l4mux.health.HealthOpinions healthOpinions() {
+    return healthOpinions;
   }
 
   public ConnectionRegistry connections() {

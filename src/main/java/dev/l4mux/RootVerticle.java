@@ -12,6 +12,7 @@ import dev.l4mux.config.ConfigException;
 import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
 import dev.l4mux.config.L4muxConfig;
+import dev.l4mux.health.HealthCheckVerticle;
 import dev.l4mux.observe.AccessLogVerticle;
 import dev.l4mux.observe.ConnectionsClosed;
 import dev.l4mux.observe.L4muxMetrics;
@@ -81,6 +82,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
         .onFailure(this::logStartFailure)
         .compose(local -> vertx.deployVerticle(() -> new RouterVerticle(state), new DeploymentOptions().setInstances(loops))
             .compose(id -> vertx.deployVerticle(new AccessLogVerticle(state), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
+            .compose(id -> vertx.deployVerticle(new HealthCheckVerticle(state)))
             .compose(id -> distribution.start())
             .compose(v -> joinConfiguration(local))
             .compose(v -> listeners.reconcile(state.routeTable().config()))

@@ -12,5 +12,8 @@ public final class Addresses {
   /** Publish, local: opened/closed facts for metrics, access log and dashboard. */
   public static final String CONNECTION_EVENTS = "l4mux.connection.events";
 
+  /** Publish, cluster-wide: a node's active health verdict on a backend changed (JSON). */
+  public static final String HEALTH_CHANGED = "l4mux.health.changed";
+
   private Addresses() {}
 }
