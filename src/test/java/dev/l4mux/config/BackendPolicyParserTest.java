@@ -69,4 +69,49 @@ class BackendPolicyParserTest {
         List.of("defaults.limits.size: unknown key (expected one of: maxConnections, maxUdpFlows, perIpTableSize)"),
         errors("defaults: {limits: {size: 1}}"));
   }
+
+  @Test
+  void readsEachHealthCheckKind() {
+    HealthCheck tcp = route("health: {}, ").backendPolicy().health();
+    assertEquals(new HealthCheck(HealthCheck.Kind.TCP, Duration.ofSeconds(5), Duration.ofSeconds(2), 2, 3, null, "", null, "/", null, 200, 399), tcp);
+    HealthCheck tls = route("health: {kind: tls, sni: api.example.com, interval: 1s, timeout: 500ms, rise: 1, fall: 2}, ").backendPolicy().health();
+    assertEquals(new HealthCheck(HealthCheck.Kind.TLS, Duration.ofSeconds(1), Duration.ofMillis(500), 1, 2, "api.example.com", "", null, "/", null, 200, 399), tls);
+    HealthCheck redis = route("health: {kind: send_expect, send: \"PING\\r\\n\", expect: \"~^\\\\+PONG\"}, ").backendPolicy().health();
+    assertEquals("PING\r\n", redis.send());
+    assertEquals("~^\\+PONG", redis.expect());
+    assertEquals("\u0000\u00ff", route("health: {kind: send_expect, sendHex: 00ff, expect: x}, ").backendPolicy().health().send());
+    HealthCheck http = route("health: {kind: http, path: /healthz, host: api.example.com, status: 200-204}, ").backendPolicy().health();
+    assertEquals(List.of("/healthz", "api.example.com", 200, 204), List.of(http.path(), http.host(), http.statusLow(), http.statusHigh()));
+    assertEquals(204, route("health: {kind: http, status: '204'}, ").backendPolicy().health().statusHigh());
+  }
+
+  @Test
+  void namesEachBadHealthKeyByItsPath() {
+    assertEquals(
+        List.of(
+            "routes[0].health.kind: expected one of tcp, tls, send_expect, http, got 'icmp'"),
+        errors("routes: [{name: r, health: {kind: icmp}, " + BACKEND + "}]"));
+    assertEquals(
+        List.of(
+            "routes[0].health.timeout: must not exceed interval (1000ms)",
+            "routes[0].health.sni: only used with kind tls or http (http over TLS)",
+            "routes[0].health.path: only used with kind http"),
+        errors("routes: [{name: r, health: {interval: 1s, timeout: 2s, sni: a.test, path: /}, " + BACKEND + "}]"));
+    assertEquals(
+        List.of(
+            "routes[0].health.expect: invalid regex: Unclosed group",
+            "routes[0].health.status: status range '399-200' ends before it starts"),
+        errors("routes: [{name: r, health: {kind: send_expect, expect: '~(', status: 399-200}, " + BACKEND + "}]")
+            .stream().filter(e -> !e.contains("only used with")).toList());
+    assertEquals(
+        List.of("routes[0].health.expect: required with kind send_expect"),
+        errors("routes: [{name: r, health: {kind: send_expect, send: x}, " + BACKEND + "}]"));
+    assertEquals(
+        List.of("routes[0].health.sendHex: invalid hex 'zz' (expected pairs of hex digits)"),
+        errors("routes: [{name: r, health: {kind: send_expect, sendHex: zz, expect: x}, " + BACKEND + "}]"));
+    assertEquals(
+        List.of("routes[0].health.path: invalid path 'healthz' (expected /..., no spaces or control bytes)",
+            "routes[0].health.status: invalid status '2xx' (expected e.g. 200 or 200-399)"),
+        errors("routes: [{name: r, health: {kind: http, path: healthz, status: 2xx}, " + BACKEND + "}]"));
+  }
 }
