@@ -17,6 +17,7 @@ import dev.l4mux.observe.AccessLogVerticle;
 import dev.l4mux.observe.ConnectionsClosed;
 import dev.l4mux.observe.L4muxMetrics;
 import dev.l4mux.observe.NodeLog;
+import dev.l4mux.relay.RouteRemoval;
 import dev.l4mux.route.RouteDecision;
 import dev.l4mux.route.RouteRequest;
 import dev.l4mux.route.RouteTable;
@@ -139,7 +140,9 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
       return;
     }
     boolean first = state.routeTable() == null;
+    L4muxConfig before = first ? null : state.routeTable().config();
     state.install(new RouteTable(versioned.version().number(), config, state.backendStates()), versioned.version());
+    RouteRemoval.apply(vertx, state.connections(), before, config);
     if (!first && !state.isDraining()) {
       LOG.info("configuration version " + versioned.version() + " applied");
       listeners.reconcile(config).onFailure(e -> LOG.log(Level.SEVERE, "configuration version " + versioned.version() + ": " + e.getMessage()));

@@ -50,12 +50,13 @@ final class BackendPolicyParser {
     boolean healthValid = !s.has("health") || health != null;
     Outlier outlier = s.has("outlier") ? outlier(s.section("outlier", OUTLIER)) : null;
     boolean outlierValid = !s.has("outlier") || outlier != null;
-    s.choice("onRemove", ON_REMOVE);
-    s.choice("onBackendDown", ON_BACKEND_DOWN);
-    if (ttl == null || retries == null || !healthValid || !outlierValid) {
+    String onRemove = s.has("onRemove") ? s.choice("onRemove", ON_REMOVE) : "keep";
+    String onBackendDown = s.has("onBackendDown") ? s.choice("onBackendDown", ON_BACKEND_DOWN) : "keep";
+    if (ttl == null || retries == null || !healthValid || !outlierValid || onRemove == null || onBackendDown == null) {
       return null;
     }
-    return new BackendPolicy(ttl, retries, health, outlier);
+    return new BackendPolicy(ttl, retries, health, outlier,
+        BackendPolicy.OnRemove.valueOf(onRemove.toUpperCase(Locale.ROOT)), onBackendDown.equals("close"));
   }
 
   private HealthCheck health(Section s) {

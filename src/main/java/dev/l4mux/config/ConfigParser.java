@@ -47,8 +47,6 @@ public final class ConfigParser {
           Map.entry("routes[].proxyProtocol.send=v2", "sending PROXY protocol v2"),
           Map.entry("routes[].access", "access lists"),
           Map.entry("routes[].limits", "connection limits"),
-          Map.entry("routes[].onRemove", "a policy for open connections on reload"),
-          Map.entry("routes[].onBackendDown", "a policy for open connections to a down backend"),
           Map.entry("defaults.limits.maxConnections", "connection limits"),
           Map.entry("defaults.limits.maxUdpFlows", "UDP listeners"));
 

@@ -5,7 +5,9 @@ import dev.l4mux.bus.Addresses;
 import dev.l4mux.config.HealthCheck;
 import dev.l4mux.config.RouteConfig;
 import dev.l4mux.observe.NodeLog;
+import dev.l4mux.relay.ProxiedConnection;
 import dev.l4mux.route.ActiveStatus;
+import dev.l4mux.route.Backend;
 import dev.l4mux.route.BackendStates.CheckKey;
 import dev.l4mux.route.RouteTable;
 import io.vertx.core.Future;
@@ -33,6 +35,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * verdict; every node records what every node said ({@link HealthOpinions}).
  */
 public final class HealthCheckVerticle extends VerticleBase {
+
+  /** The close reason of a connection whose backend active health marked down. */
+  public static final String BACKEND_DOWN = "backend_down";
 
   private static final long RECONCILE_MS = 250;
   private static final double JITTER = 0.1;
@@ -100,6 +105,26 @@ public final class HealthCheckVerticle extends VerticleBase {
     });
   }
 
+  /** {@code onBackendDown: close}: the open connections of such routes to the backend that went down. */
+  private void closeConnectionsTo(Schedule down) {
+    RouteTable table = state.routeTable();
+    List<String> closing = down.routes.stream()
+        .filter(r -> table.config().route(r).map(c -> c.backendPolicy().closeOnBackendDown()).orElse(false))
+        .toList();
+    if (closing.isEmpty()) {
+      return;
+    }
+    int closed = 0;
+    for (ProxiedConnection c : state.connections().all()) {
+      Backend b = c.backend();
+      if (b != null && b.address().equals(down.key.address()) && closing.contains(b.route())) {
+        c.closeFromAnyThread(BACKEND_DOWN);
+        closed++;
+      }
+    }
+    NodeLog.info("closing " + closed + " open connections to " + down.key.address() + " (onBackendDown: close, routes " + String.join(", ", closing) + ")");
+  }
+
   /** The checks of one backend address with one configuration. */
   private final class Schedule {
     final CheckKey key;
@@ -152,6 +177,7 @@ public final class HealthCheckVerticle extends VerticleBase {
             NodeLog.info(text);
           } else {
             NodeLog.warning(text);
+            closeConnectionsTo(this);
           }
         }
         if (flipped || !published) {

@@ -83,6 +83,16 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     return id;
   }
 
+  /** The route it was decided on (null before the decision); compared by identity on reload. */
+  RouteConfig routeConfig() {
+    return route;
+  }
+
+  /** The backend it is relayed to, or null before it connected. */
+  public Backend backend() {
+    return backend;
+  }
+
   /** The listener verticle that accepted it (drained with it). */
   ListenerRuntime owner() {
     return listenerRuntime;

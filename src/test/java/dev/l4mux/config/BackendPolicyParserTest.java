@@ -35,7 +35,7 @@ class BackendPolicyParserTest {
   void readsStickyRetriesAndOutlier() {
     RouteConfig r = route("balance: sticky_source, sticky: {ttl: 90s}, retries: 0, outlier: {consecutiveFailures: 3, ejection: 10s}, ");
     assertEquals(Balance.STICKY_SOURCE, r.balance());
-    assertEquals(new BackendPolicy(Duration.ofSeconds(90), 0, null, new Outlier(3, Duration.ofSeconds(10))), r.backendPolicy());
+    assertEquals(new BackendPolicy(Duration.ofSeconds(90), 0, null, new Outlier(3, Duration.ofSeconds(10)), BackendPolicy.OnRemove.KEEP, false), r.backendPolicy());
     assertEquals(new Outlier(5, Duration.ofSeconds(30)), route("outlier: {}, ").backendPolicy().outlier());
     assertEquals(Balance.POWER_OF_TWO, route("balance: power_of_two, ").balance());
   }
@@ -52,9 +52,12 @@ class BackendPolicyParserTest {
     assertEquals(
         List.of("routes[0].sticky.time: unknown key (expected one of: ttl)"),
         errors("routes: [{name: r, sticky: {time: 1m}, " + BACKEND + "}]"));
-    assertTrue(
-        errors("routes: [{name: r, onRemove: wait, " + BACKEND + "}]")
-            .contains("routes[0].onRemove: expected one of drain, keep, close, got 'wait'"));
+    assertEquals(
+        List.of("routes[0].onRemove: expected one of drain, keep, close, got 'wait'",
+            "routes[0].onBackendDown: expected one of keep, close, got 'drain'"),
+        errors("routes: [{name: r, onRemove: wait, onBackendDown: drain, " + BACKEND + "}]"));
+    assertEquals(new BackendPolicy(Duration.ofMinutes(30), 2, null, null, BackendPolicy.OnRemove.DRAIN, true),
+        route("onRemove: drain, onBackendDown: close, ").backendPolicy());
   }
 
   @Test
