@@ -27,6 +27,7 @@ public final class NodeState {
   private final AcceptErrorLog acceptErrors = new AcceptErrorLog();
   private final dev.l4mux.route.BackendStates backendStates = new dev.l4mux.route.BackendStates();
   private final dev.l4mux.health.HealthOpinions healthOpinions = new dev.l4mux.health.HealthOpinions();
+  private final dev.l4mux.limits.Limiters limiters = new dev.l4mux.limits.Limiters();
   private volatile boolean draining;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
@@ -49,6 +50,7 @@ public final class NodeState {
     versionedConfig = new dev.l4mux.cluster.VersionedConfig(version, table.config().source());
     routeTable.set(table);
     backendStates.retain(table);
+    limiters.configure(table.config());
     metrics.configVersion(table.version());
     metrics.trackBackends(table.backends());
   }
@@ -86,6 +88,11 @@ public final class NodeState {
   /** Backend state kept across route tables: build every table with it. */
   public dev.l4mux.route.BackendStates backendStates() {
     return backendStates;
+  }
+
+  /** The node's, listeners' and routes' connection limits. */
+  public dev.l4mux.limits.Limiters limiters() {
+    return limiters;
   }
 
   /** Every node's active-health verdicts, as published on {@code l4mux.health.changed}. */

@@ -46,8 +46,6 @@ public final class ConfigParser {
           Map.entry("routes[].proxyProtocol.send=v1", "sending PROXY protocol v1"),
           Map.entry("routes[].proxyProtocol.send=v2", "sending PROXY protocol v2"),
           Map.entry("routes[].access", "access lists"),
-          Map.entry("routes[].limits", "connection limits"),
-          Map.entry("defaults.limits.maxConnections", "connection limits"),
           Map.entry("defaults.limits.maxUdpFlows", "UDP listeners"));
 
   private static final List<String> TOP = List.of("admin", "defaults", "listeners", "routes");
@@ -164,16 +162,18 @@ public final class ConfigParser {
     Integer maxSniff = s.integer("maxSniffBytes", MIN_SNIFF_BYTES, MAX_SNIFF_BYTES);
     KeepAlive keepAlive = keepAlive(s, Defaults.DEFAULT.keepAlive());
     Integer perIpTableSize = null;
+    Integer maxConnections = null;
     Section limits = s.section("limits", DEFAULT_LIMITS);
     if (limits != null) {
-      limits.integer("maxConnections", 0, Integer.MAX_VALUE);
+      maxConnections = limits.integer("maxConnections", 0, Integer.MAX_VALUE);
       limits.integer("maxUdpFlows", 1, Integer.MAX_VALUE);
       perIpTableSize = limits.integer("perIpTableSize", 1, MAX_PER_IP_TABLE_SIZE);
     }
     // Invalid parts fall back to their defaults so listeners and routes can still be checked.
     return new Defaults(
         timeouts, maxSniff == null ? Defaults.DEFAULT_MAX_SNIFF_BYTES : maxSniff, keepAlive,
-        perIpTableSize == null ? Defaults.DEFAULT_PER_IP_TABLE_SIZE : perIpTableSize);
+        perIpTableSize == null ? Defaults.DEFAULT_PER_IP_TABLE_SIZE : perIpTableSize,
+        maxConnections == null ? 0 : maxConnections);
   }
 
   /** Reads a required, unique name; reports a duplicate at the later one. */

@@ -4,17 +4,18 @@ package dev.l4mux.config;
  * The {@code defaults} section.
  *
  * @param perIpTableSize {@code limits.perIpTableSize}: the bound of every per-source table
+ * @param maxConnections {@code limits.maxConnections}: open connections on the node, 0 = unlimited
  */
-public record Defaults(Timeouts timeouts, int maxSniffBytes, KeepAlive keepAlive, int perIpTableSize) {
+public record Defaults(Timeouts timeouts, int maxSniffBytes, KeepAlive keepAlive, int perIpTableSize, int maxConnections) {
 
   public static final int DEFAULT_MAX_SNIFF_BYTES = 16384;
   public static final int DEFAULT_PER_IP_TABLE_SIZE = 100_000;
 
   public static final Defaults DEFAULT =
-      new Defaults(Timeouts.DEFAULT, DEFAULT_MAX_SNIFF_BYTES, KeepAlive.STANDARD, DEFAULT_PER_IP_TABLE_SIZE);
+      new Defaults(Timeouts.DEFAULT, DEFAULT_MAX_SNIFF_BYTES, KeepAlive.STANDARD, DEFAULT_PER_IP_TABLE_SIZE, 0);
 
   /** Defaults with the default per-source table bound. */
   public Defaults(Timeouts timeouts, int maxSniffBytes, KeepAlive keepAlive) {
-    this(timeouts, maxSniffBytes, keepAlive, DEFAULT_PER_IP_TABLE_SIZE);
+    this(timeouts, maxSniffBytes, keepAlive, DEFAULT_PER_IP_TABLE_SIZE, 0);
   }
 }

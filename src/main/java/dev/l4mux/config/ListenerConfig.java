@@ -7,14 +7,20 @@ import java.util.List;
  *
  * @param fallback {@link #REJECT} or the name of a route
  * @param timeouts effective timeouts (defaults with this listener's overrides)
+ * @param limits connection limits and rates checked at accept, before any byte is read
  */
 public record ListenerConfig(
-    String name, List<BindAddress> bind, Transport transport, String fallback, Timeouts timeouts) {
+    String name, List<BindAddress> bind, Transport transport, String fallback, Timeouts timeouts, Limits limits) {
 
   public static final String REJECT = "reject";
 
   public ListenerConfig {
     bind = List.copyOf(bind);
+  }
+
+  /** A listener without limits. */
+  public ListenerConfig(String name, List<BindAddress> bind, Transport transport, String fallback, Timeouts timeouts) {
+    this(name, bind, transport, fallback, timeouts, Limits.NONE);
   }
 
   public boolean rejectsUnmatched() {

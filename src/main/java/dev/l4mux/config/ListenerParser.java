@@ -17,7 +17,7 @@ import java.util.function.Function;
 final class ListenerParser {
 
   static final List<String> KEYS =
-      List.of("name", "bind", "transport", "proxyProtocol", "fallback", "timeouts");
+      List.of("name", "bind", "transport", "proxyProtocol", "fallback", "timeouts", "limits");
   private static final List<String> TIMEOUTS = List.of("sniff", "proxyHeader");
   private static final List<String> PROXY_RECEIVE = List.of("trusted", "required");
   private static final List<String> TRANSPORTS = List.of("tcp", "udp");
@@ -62,12 +62,13 @@ final class ListenerParser {
     }
     Timeouts timeouts =
         ConfigParser.timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, defaults.timeouts());
-    if (name == null || bind == null || transport == null || fallback == null) {
+    Limits limits = LimitsParser.limits(s.section("limits", LimitsParser.KEYS));
+    if (name == null || bind == null || transport == null || fallback == null || limits == null) {
       return null;
     }
     ListenerConfig.Transport t =
         ListenerConfig.Transport.valueOf(transport.toUpperCase(Locale.ROOT));
-    return new ListenerConfig(name, bind, t, fallback, timeouts);
+    return new ListenerConfig(name, bind, t, fallback, timeouts, limits);
   }
 
   /** A bound address with where it was written, for the overlap check. */

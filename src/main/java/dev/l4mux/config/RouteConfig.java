@@ -10,6 +10,7 @@ import java.util.List;
  * @param keepAlive effective keep-alive treatment (defaults unless the route overrides it)
  * @param halfClose true to relay a half-close (FIN one way) instead of closing both sides
  * @param backendPolicy stickiness, retries, active health and outlier ejection
+ * @param limits the route's connection limits and rates
  */
 public record RouteConfig(
     String name,
@@ -20,14 +21,15 @@ public record RouteConfig(
     Timeouts timeouts,
     KeepAlive keepAlive,
     boolean halfClose,
-    BackendPolicy backendPolicy) {
+    BackendPolicy backendPolicy,
+    Limits limits) {
 
   public RouteConfig {
     listeners = List.copyOf(listeners);
     backends = List.copyOf(backends);
   }
 
-  /** A route with the default backend policy. */
+  /** A route with the default backend policy and no limits. */
   public RouteConfig(
       String name,
       List<String> listeners,
@@ -37,7 +39,7 @@ public record RouteConfig(
       Timeouts timeouts,
       KeepAlive keepAlive,
       boolean halfClose) {
-    this(name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, BackendPolicy.DEFAULT);
+    this(name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, BackendPolicy.DEFAULT, Limits.NONE);
   }
 
   public boolean appliesTo(String listener) {

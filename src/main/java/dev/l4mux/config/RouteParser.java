@@ -42,8 +42,6 @@ final class RouteParser {
   private static final List<String> CERT = List.of("cert", "key");
   private static final List<String> PROXY_SEND = List.of("send");
   private static final List<String> ACCESS = List.of("allow", "deny");
-  private static final List<String> LIMITS =
-      List.of("maxConnections", "maxConnectionsPerIp", "connectionRatePerIp");
   private static final List<String> TIMEOUTS =
       List.of("sniff", "proxyHeader", "connect", "idle", "drain");
 
@@ -90,13 +88,13 @@ final class RouteParser {
       access.values("allow", "a list of CIDRs", "a CIDR", Cidr::parse);
       access.values("deny", "a list of CIDRs", "a CIDR", Cidr::parse);
     }
-    limits(s.section("limits", LIMITS));
+    Limits limits = LimitsParser.limits(s.section("limits", LimitsParser.KEYS));
     Timeouts timeouts =
         ConfigParser.timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, defaults.timeouts());
     KeepAlive keepAlive = ConfigParser.keepAlive(s, defaults.keepAlive());
     Boolean halfClose = s.has("halfClose") ? s.bool("halfClose") : Boolean.FALSE;
     BackendPolicy policy = policyParser.policy(s);
-    if (policy == null) {
+    if (policy == null || limits == null) {
       return null;
     }
     if (name == null
@@ -108,7 +106,7 @@ final class RouteParser {
       return null;
     }
     return new RouteConfig(
-        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, policy);
+        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, policy, limits);
   }
 
   private List<String> listeners(Section s, Set<String> listenerNames) {
@@ -252,12 +250,4 @@ final class RouteParser {
     }
   }
 
-  private void limits(Section s) {
-    if (s == null) {
-      return;
-    }
-    s.integer("maxConnections", 1, Integer.MAX_VALUE);
-    s.integer("maxConnectionsPerIp", 1, Integer.MAX_VALUE);
-    s.value("connectionRatePerIp", "a rate such as 50/s", ConfigValues::rate);
-  }
 }

@@ -3,6 +3,7 @@ package dev.l4mux.relay;
 import dev.l4mux.config.HostPort;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
+import dev.l4mux.limits.Admission;
 import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.observe.L4muxMetrics;
 import dev.l4mux.route.Backend;
@@ -71,6 +72,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private long sniffNanos = -1;
   private long connectNanos = -1;
   private String closeReason;
+  private Admission admission;
 
   ProxiedConnection(long id, ListenerRuntime listenerRuntime, ListenerConfig listener, Channel client) {
     this.id = id;
@@ -104,6 +106,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     listenerRuntime.opened();
     activeCell = listenerRuntime.state().metrics().activeConnections(listener.name(), L4muxMetrics.NONE, L4muxMetrics.NONE);
     activeCell.incrementAndGet();
+    if (!admitToListener()) {
+      return;
+    }
     RouteTable table = listenerRuntime.state().routeTable();
     if (table != null && !table.needsSniffing(listener.name())) {
       // Routes cannot be told apart by sniffed facts: connect now, so server-first protocols work.
@@ -164,6 +169,30 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       LOG.fine(() -> "connection " + id + ": client error: " + cause.getMessage());
       finish("client_error");
     }
+  }
+
+  /**
+   * The real client's address: the socket's peer, or (once a trusted PROXY header was read) the
+   * address it carried. Every per-client rule (limits, source matching) asks this one method.
+   */
+  InetSocketAddress clientAddress() {
+    return (InetSocketAddress) client.remoteAddress();
+  }
+
+  /**
+   * The node's and the listener's limits, before any byte is read (a refusal is a plain close:
+   * the protocol is not known yet). With a PROXY header this runs once the header gave the real
+   * client.
+   */
+  private boolean admitToListener() {
+    InetSocketAddress source = clientAddress();
+    admission = listenerRuntime.state().limiters().admitListener(listener.name(), source == null ? null : source.getAddress());
+    if (admission.refusal() == null) {
+      return true;
+    }
+    listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
+    refuse(admission.refusal());
+    return false;
   }
 
   /** Sniffing, or connecting: the bytes join the prefix that will be replayed to the backend. */
@@ -231,13 +260,19 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private void route() {
     phase = Phase.CONNECTING;
     RouteTable table = listenerRuntime.state().routeTable();
-    InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
+    InetSocketAddress source = clientAddress();
     RouteDecision decision = table == null || source == null
         ? new RouteDecision.Reject(RouteDecision.NO_ROUTE)
         : table.decide(new RouteRequest(id, listener.name(), facts, source.getAddress().getHostAddress(), source.getPort()));
     if (decision instanceof RouteDecision.Forward forward) {
       route = forward.route();
       moveActive(route.name(), facts.protocol());
+      String refusal = admission.admitRoute(route.name(), source.getAddress());
+      if (refusal != null) { // the route's limits: answered in the client's protocol
+        listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
+        refuse(refusal);
+        return;
+      }
       connectSoon(forward.candidates(), 0);
     } else if (decision instanceof RouteDecision.Reject rejection) {
       listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
@@ -369,6 +404,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       prefix = null;
     }
     listenerRuntime.state().connections().remove(this);
+    if (admission != null) {
+      admission.release();
+    }
     activeCell.decrementAndGet();
     if (backend != null) {
       backend.disconnected();
