@@ -185,15 +185,16 @@ start_backends() {
   start iperf3-server load iperf3 -s -B 127.0.0.1 -p 15201
   start hold-backend load python3 "$BENCH/lib/holdconns.py" serve 15300
   wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300
+  wait_port 18081; wait_port 18082; wait_port 18083; wait_port 18084
   record_children "$NGINX_BACKEND_PID" nginx-backend
 }
 
-# Port prefix of a proxy's three listeners (mux, raw, hold): PORT_PREFIX + 1/2/3.
-proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
+# Port prefix of a proxy's four listeners (mux, raw, hold, lb): PORT_PREFIX + 1/2/3/4.
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|lb)
   local base
   case $1 in
     direct)
-      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; esac
+      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; lb) echo 18081 ;; esac
       return ;;
     haproxy) base=20000 ;;
     nginx) base=21000 ;;
@@ -201,7 +202,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
     l4mux-jdk*) base=23000 ;;
     l4mux-base) base=24000 ;;
   esac
-  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; esac
+  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; lb) echo $((base + 4)) ;; esac
 }
 
 start_haproxy() {
@@ -210,7 +211,7 @@ start_haproxy() {
   haproxy -c -q -f "$conf" >"$RUN/haproxy-check.log" 2>&1 || die "haproxy config: $(cat "$RUN/haproxy-check.log")"
   start haproxy proxy haproxy -db -f "$conf"
   PROXY_PID=$LAST_PID
-  wait_port 20001; wait_port 20002; wait_port 20003
+  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004
 }
 
 start_nginx() {
@@ -218,7 +219,7 @@ start_nginx() {
   conf=$(render nginx-stream.conf.in nginx-stream)
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
-  wait_port 21001; wait_port 21002; wait_port 21003
+  wait_port 21001; wait_port 21002; wait_port 21003; wait_port 21004
   record_children "$PROXY_PID" nginx-stream
 }
 
@@ -306,6 +307,7 @@ run_wrk() { # scenario proxy run
   local scenario=$1 proxy=$2 run=$3 url port args=() out
   case $scenario in
     http_*) port=$(proxy_port "$proxy" mux-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
+    lb_*) port=$(proxy_port "$proxy" lb); url="http://127.0.0.1:$port/" ;;  # 4 backends, least connections, active checks
     tls_*) port=$(proxy_port "$proxy" mux-tls); url="https://localhost:$port/" ;;  # SNI = URL host
   esac
   case $scenario in *_close) args+=(-H 'Connection: close') ;; esac
@@ -418,7 +420,10 @@ line = p.stdout.readline()
 p.terminate(); p.wait()
 sys.exit(0 if line.startswith("ready 10 ") else 1)
 EOF
-    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, iperf3, held connections)"
+    port=$(proxy_port "$proxy" lb)
+    body=$(curl -sf -m 5 "http://127.0.0.1:$port/") || die "balanced HTTP via $proxy"
+    case $body in lb[1-4]) ;; *) die "balanced HTTP via $proxy answered '$body'" ;; esac
+    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, iperf3, held connections, balanced HTTP)"
     [ "$proxy" = direct ] || stop_proxy "$proxy"
   done
 }
@@ -469,7 +474,7 @@ main() {
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
-  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_*) traffic="$traffic $s" ;; esac; done
+  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | lb_*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
     for s in $traffic; do

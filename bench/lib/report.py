@@ -19,6 +19,8 @@ SCENARIOS = OrderedDict([
     ("http_ka", "HTTP by Host, keep-alive"),
     ("tls_ka", "TLS passthrough by SNI, keep-alive"),
     ("tls_close", "TLS passthrough by SNI, new connection per request"),
+    ("lb_close", "4 backends, least connections + checks, new connection per request"),
+    ("lb_ka", "4 backends, least connections + checks, keep-alive"),
     ("memory", "idle relayed connections (fresh proxy)"),
     ("startup", "startup to /ready"),
 ])

@@ -54,7 +54,7 @@ public final class ConfigParser {
   private static final List<String> DEFAULT_LIMITS = List.of("maxConnections", "maxUdpFlows", "perIpTableSize");
   static final int MAX_PER_IP_TABLE_SIZE = 10_000_000;
   private static final List<String> TIMEOUTS =
-      List.of("sniff", "proxyHeader", "connect", "idle", "drain");
+      List.of("sniff", "proxyHeader", "connect", "idle", "drain", "maxLifetime");
 
   private static final List<String> KEEP_ALIVES = List.of("standard", "extended", "immortal");
 
@@ -233,7 +233,10 @@ public final class ConfigParser {
         duration(s, keys, "connect", base.connect(), false),
         duration(s, keys, "idle", base.idle(), false),
         // A zero drain closes at once on shutdown: a legitimate choice.
-        duration(s, keys, "drain", base.drain(), true));
+        duration(s, keys, "drain", base.drain(), true),
+        // Zero: unlimited (CONTRACT section 3).
+        duration(s, keys, "maxLifetime", base.maxLifetime(), true),
+        duration(s, keys, "firstResponse", base.firstResponse(), true));
   }
 
   private static Duration duration(

@@ -43,7 +43,7 @@ final class RouteParser {
   private static final List<String> PROXY_SEND = List.of("send");
   private static final List<String> ACCESS = List.of("allow", "deny");
   private static final List<String> TIMEOUTS =
-      List.of("sniff", "proxyHeader", "connect", "idle", "drain");
+      List.of("sniff", "proxyHeader", "connect", "idle", "drain", "maxLifetime", "firstResponse");
 
   private static final List<String> PROTOCOLS =
       List.of("tls", "http", "ssh", "quic", "wireguard", "unknown", "any");

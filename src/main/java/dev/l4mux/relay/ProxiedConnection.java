@@ -73,6 +73,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private long connectNanos = -1;
   private String closeReason;
   private Admission admission;
+  private LifetimeTimers lifetimeTimers;
 
   ProxiedConnection(long id, ListenerRuntime listenerRuntime, ListenerConfig listener, Channel client) {
     this.id = id;
@@ -355,7 +356,10 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       relay = attempted;
       ByteBuf replay = prefix;
       prefix = null;
+      boolean clientSent = replay != null && replay.isReadable();
       relay.start(replay, clientEnded);
+      lifetimeTimers = LifetimeTimers.arm(client.eventLoop(), route.timeouts(), System.nanoTime() - acceptedNanos, clientSent,
+          relay::bytesUp, relay::bytesDown, this::close);
     });
   }
 
@@ -396,6 +400,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       closeReason = reason;
     }
     cancelSniffTimer();
+    if (lifetimeTimers != null) {
+      lifetimeTimers.cancel();
+    }
     if (relay == null) {
       Relay.closeAfterFlush(client); // a relay closes its sockets itself
     }

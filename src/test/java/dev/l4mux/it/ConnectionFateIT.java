@@ -180,4 +180,43 @@ class ConnectionFateIT {
       }
     }
   }
+
+  @Test
+  void maxLifetimeAndFirstResponseCloseOnTime() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try (EchoServer echo = new EchoServer()) {
+      int silent = dev.l4mux.testsupport.TaggedBackends.sink(vertx).await(10, java.util.concurrent.TimeUnit.SECONDS).port();
+      try (L4muxTestNode node = L4muxTestNode.start("""
+              admin: { listen: "127.0.0.1:0" }
+              listeners:
+                - { name: life, bind: ["127.0.0.1:0"] }
+                - { name: stuck, bind: ["127.0.0.1:0"] }
+                - { name: answered, bind: ["127.0.0.1:0"] }
+              routes:
+                - { name: life, listeners: [life], timeouts: { maxLifetime: 1s }, backends: [ { address: "127.0.0.1:%1$d" } ] }
+                - { name: stuck, listeners: [stuck], timeouts: { firstResponse: 500ms }, backends: [ { address: "127.0.0.1:%2$d" } ] }
+                - { name: answered, listeners: [answered], timeouts: { firstResponse: 500ms }, backends: [ { address: "127.0.0.1:%1$d" } ] }
+              """.formatted(echo.port(), silent));
+          ClosedConnections closed = new ClosedConnections(node.vertx());
+          Socket life = connect(node.port("life"));
+          Socket stuck = connect(node.port("stuck"));
+          Socket answered = connect(node.port("answered"))) {
+        long start = System.nanoTime();
+        assertEchoes(life);
+        assertEchoes(answered);
+        stuck.getOutputStream().write("hello?".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertClosedByProxy(stuck);
+        ConnectionClosed c = closed.await(x -> "stuck".equals(x.route()), Duration.ofSeconds(10));
+        assertEquals("no_response", c.closeReason());
+        assertClosedByProxy(life);
+        long lived = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        ConnectionClosed l = closed.await(x -> "life".equals(x.route()), Duration.ofSeconds(10));
+        assertEquals("max_lifetime", l.closeReason());
+        org.junit.jupiter.api.Assertions.assertTrue(l.durationMs() >= 1000 && lived < 5000, "closed after " + l.durationMs() + " ms");
+        assertEchoes(answered); // the backend answered: firstResponse no longer applies
+      }
+    } finally {
+      vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
 }
