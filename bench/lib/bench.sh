@@ -185,16 +185,16 @@ start_backends() {
   start iperf3-server load iperf3 -s -B 127.0.0.1 -p 15201
   start hold-backend load python3 "$BENCH/lib/holdconns.py" serve 15300
   wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300
-  wait_port 18081; wait_port 18082; wait_port 18083; wait_port 18084
+  wait_port 18091; wait_port 18092; wait_port 18093; wait_port 18094
   record_children "$NGINX_BACKEND_PID" nginx-backend
 }
 
-# Port prefix of a proxy's four listeners (mux, raw, hold, lb): PORT_PREFIX + 1/2/3/4.
+# Port prefix of a proxy's four listeners (mux, raw, hold, lb): PORT_PREFIX + 1/2/3/6.
 proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|lb)
   local base
   case $1 in
     direct)
-      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; lb) echo 18081 ;; esac
+      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; lb) echo 18091 ;; esac
       return ;;
     haproxy) base=20000 ;;
     nginx) base=21000 ;;
@@ -202,7 +202,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|lb)
     l4mux-jdk*) base=23000 ;;
     l4mux-base) base=24000 ;;
   esac
-  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; lb) echo $((base + 4)) ;; esac
+  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; lb) echo $((base + 6)) ;; esac
 }
 
 start_haproxy() {
@@ -211,7 +211,7 @@ start_haproxy() {
   haproxy -c -q -f "$conf" >"$RUN/haproxy-check.log" 2>&1 || die "haproxy config: $(cat "$RUN/haproxy-check.log")"
   start haproxy proxy haproxy -db -f "$conf"
   PROXY_PID=$LAST_PID
-  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004
+  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20006
 }
 
 start_nginx() {
@@ -219,7 +219,7 @@ start_nginx() {
   conf=$(render nginx-stream.conf.in nginx-stream)
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
-  wait_port 21001; wait_port 21002; wait_port 21003; wait_port 21004
+  wait_port 21001; wait_port 21002; wait_port 21003; wait_port 21006
   record_children "$PROXY_PID" nginx-stream
 }
 
