@@ -208,6 +208,7 @@ start_backends() {
   start udp-echo load python3 "$BENCH/lib/udpload.py" echo 15400 2
   wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300; wait_port 18180; wait_port 18543
   wait_udp_port 15400
+  wait_port 18091; wait_port 18092; wait_port 18093; wait_port 18094
   record_children "$NGINX_BACKEND_PID" nginx-backend
   record_children "$NGINX_STOCK_PID" nginx-stock
 }
@@ -221,14 +222,14 @@ wait_udp_port() { # port [seconds]: until a UDP socket is bound to 127.0.0.1:por
   done
 }
 
-# Port prefix of a proxy's listeners (mux, raw, hold, pp and udp, stock): PORT_PREFIX + 1/2/3/4/5
+# Port prefix of a proxy's listeners (mux, raw, hold, pp and udp, stock, lb): PORT_PREFIX + 1/2/3/4/5/6
 # (4 is the PROXY scenario's TCP port and the UDP scenario's UDP port).
-proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls)
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|lb)
   local base
   case $1 in
     direct)
       case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; udp) echo 15400 ;;
-        stock-http) echo 18180 ;; stock-tls) echo 18543 ;; esac
+        stock-http) echo 18180 ;; stock-tls) echo 18543 ;; lb) echo 18091 ;; esac
       return ;;
     haproxy) base=20000 ;;
     nginx) base=21000 ;;
@@ -239,7 +240,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls)
     l4mux-cds) base=27000 ;;
   esac
   case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; udp) echo $((base + 4)) ;;
-    stock-http | stock-tls) echo $((base + 5)) ;; esac
+    stock-http | stock-tls) echo $((base + 5)) ;; lb) echo $((base + 6)) ;; esac
 }
 
 start_haproxy() {
@@ -248,7 +249,7 @@ start_haproxy() {
   haproxy -c -q -f "$conf" >"$RUN/haproxy-check.log" 2>&1 || die "haproxy config: $(cat "$RUN/haproxy-check.log")"
   start haproxy proxy haproxy -db -f "$conf"
   PROXY_PID=$LAST_PID
-  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004; wait_port 20005
+  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004; wait_port 20005; wait_port 20006
 }
 
 start_nginx() {
@@ -256,7 +257,7 @@ start_nginx() {
   conf=$(render nginx-stream.conf.in nginx-stream)
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
-  wait_port 21001; wait_port 21002; wait_port 21003; wait_udp_port 21004; wait_port 21005
+  wait_port 21001; wait_port 21002; wait_port 21003; wait_udp_port 21004; wait_port 21005; wait_port 21006
   record_children "$PROXY_PID" nginx-stream
 }
 
@@ -364,6 +365,7 @@ run_wrk() { # scenario proxy run [seconds] [traffic of this scenario, default th
   local scenario=$1 proxy=$2 run=$3 secs=${4:-$SECONDS_PER_RUN} kind=${5:-$1} url port args=() out cpu0 cpu1 pid
   case $kind in
     http_*) port=${WRK_PORT:-$(proxy_port "$proxy" mux-http)}; url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
+    lb_*) port=$(proxy_port "$proxy" lb); url="http://127.0.0.1:$port/" ;;  # 4 backends, least connections, active checks
     tls_*) port=$(proxy_port "$proxy" mux-tls); url="https://localhost:$port/" ;;  # SNI = URL host
     stock_http_*) port=$(proxy_port "$proxy" stock-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
     stock_tls_*) port=$(proxy_port "$proxy" stock-tls); url="https://localhost:$port/" ;;
@@ -532,13 +534,16 @@ line = p.stdout.readline()
 p.terminate(); p.wait()
 sys.exit(0 if line.startswith("ready 10 ") else 1)
 EOF
+    port=$(proxy_port "$proxy" lb)
+    body=$(curl -sf -m 5 "http://127.0.0.1:$port/") || die "balanced HTTP via $proxy"
+    case $body in lb[1-4]) ;; *) die "balanced HTTP via $proxy answered '$body'" ;; esac
     if [ "$proxy" != haproxy ]; then # HAProxy has no UDP
       port=$(proxy_port "$proxy" udp)
       python3 "$BENCH/lib/udpload.py" load "$port" 2 0.5 1 >"$RUN/smoke-udp-$proxy.log" 2>&1 || die "UDP via $proxy"
       read -r _ dps _ <"$RUN/smoke-udp-$proxy.log"
       [ "${dps:-0}" -gt 0 ] || die "UDP echo via $proxy: $(cat "$RUN/smoke-udp-$proxy.log")"
     fi
-    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, stock TLS and HTTP, iperf3, held connections, UDP echo)"
+    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, stock TLS and HTTP, iperf3, held connections, UDP echo, balanced HTTP)"
     [ "$proxy" = direct ] || stop_proxy "$proxy"
   done
 }
@@ -589,7 +594,7 @@ main() {
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
-  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | udp* | stock_*) traffic="$traffic $s" ;; esac; done
+  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | udp* | stock_* | lb_*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
     case " $traffic " in *" http_close_pp "*) start_pp_sender ;; esac

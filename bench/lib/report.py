@@ -27,6 +27,8 @@ SCENARIOS = OrderedDict([
     ("first5-steady", "same process at steady state (after 25 s of load)"),
     ("udp1", "UDP echo, 1 flow, 8 datagrams in flight (no HAProxy: it has no UDP)"),
     ("udp1000", "UDP echo, 1,000 flows, 1 datagram in flight each (no HAProxy: it has no UDP)"),
+    ("lb_close", "4 backends, least connections + checks, new connection per request"),
+    ("lb_ka", "4 backends, least connections + checks, keep-alive"),
     ("memory", "idle relayed connections (fresh proxy)"),
     ("startup", "startup to /ready"),
 ])

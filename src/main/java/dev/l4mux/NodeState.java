@@ -26,6 +26,9 @@ public final class NodeState {
   private final Map<String, List<Integer>> boundPorts = new ConcurrentHashMap<>();
   private final AcceptErrorLog acceptErrors = new AcceptErrorLog();
   private final dev.l4mux.udp.UdpFlows udpFlows;
+  private final dev.l4mux.route.BackendStates backendStates = new dev.l4mux.route.BackendStates();
+  private final dev.l4mux.health.HealthOpinions healthOpinions = new dev.l4mux.health.HealthOpinions();
+  private final dev.l4mux.limits.Limiters limiters = new dev.l4mux.limits.Limiters();
   private volatile boolean draining;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
@@ -53,6 +56,8 @@ public final class NodeState {
   public void install(RouteTable table, ConfigVersion version) {
     versionedConfig = new dev.l4mux.cluster.VersionedConfig(version, table.config().source());
     routeTable.set(table);
+    backendStates.retain(table);
+    limiters.configure(table.config());
     metrics.configVersion(table.version());
     metrics.trackBackends(table.backends());
   }
@@ -85,6 +90,21 @@ public final class NodeState {
         .put("listeners", listeners)
         .put("bytesUp", (long) metrics.bytesTotal("upstream"))
         .put("bytesDown", (long) metrics.bytesTotal("downstream"));
+  }
+
+  /** Backend state kept across route tables: build every table with it. */
+  public dev.l4mux.route.BackendStates backendStates() {
+    return backendStates;
+  }
+
+  /** The node's, listeners' and routes' connection limits. */
+  public dev.l4mux.limits.Limiters limiters() {
+    return limiters;
+  }
+
+  /** Every node's active-health verdicts, as published on {@code l4mux.health.changed}. */
+  public dev.l4mux.health.HealthOpinions healthOpinions() {
+    return healthOpinions;
   }
 
   public ConnectionRegistry connections() {

@@ -12,10 +12,12 @@ import dev.l4mux.config.ConfigException;
 import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
 import dev.l4mux.config.L4muxConfig;
+import dev.l4mux.health.HealthCheckVerticle;
 import dev.l4mux.observe.AccessLogVerticle;
 import dev.l4mux.observe.ConnectionsClosed;
 import dev.l4mux.observe.L4muxMetrics;
 import dev.l4mux.observe.NodeLog;
+import dev.l4mux.relay.RouteRemoval;
 import dev.l4mux.route.RouteDecision;
 import dev.l4mux.route.RouteRequest;
 import dev.l4mux.route.RouteTable;
@@ -81,6 +83,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
         .onFailure(this::logStartFailure)
         .compose(local -> vertx.deployVerticle(() -> new RouterVerticle(state), new DeploymentOptions().setInstances(loops))
             .compose(id -> vertx.deployVerticle(new AccessLogVerticle(state)))
+            .compose(id -> vertx.deployVerticle(new HealthCheckVerticle(state)))
             .compose(id -> distribution.start())
             .compose(v -> joinConfiguration(local))
             .compose(v -> listeners.reconcile(state.routeTable().config()))
@@ -111,7 +114,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
       }
       L4muxConfig parsed = ConfigParser.parse(local);
       if (vertx.isClustered() && parsed.listeners().isEmpty() && parsed.routes().isEmpty()) {
-        state.install(new RouteTable(0, parsed), ConfigVersion.NONE);
+        state.install(new RouteTable(0, parsed, state.backendStates()), ConfigVersion.NONE);
         LOG.info("waiting for the cluster's configuration (the local one is empty)");
         return Future.succeededFuture();
       }
@@ -137,7 +140,9 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
       return;
     }
     boolean first = state.routeTable() == null;
-    state.install(new RouteTable(versioned.version().number(), config), versioned.version());
+    L4muxConfig before = first ? null : state.routeTable().config();
+    state.install(new RouteTable(versioned.version().number(), config, state.backendStates()), versioned.version());
+    RouteRemoval.apply(vertx, state.connections(), before, config);
     if (!first && !state.isDraining()) {
       LOG.info("configuration version " + versioned.version() + " applied");
       listeners.reconcile(config).onFailure(e -> LOG.log(Level.SEVERE, "configuration version " + versioned.version() + ": " + e.getMessage()));

@@ -181,11 +181,13 @@ public final class AdminVerticle extends VerticleBase {
     table.config().routes().forEach(route -> {
       JsonArray backends = new JsonArray();
       for (Backend b : table.backends(route.name())) {
-        backends.add(new JsonObject()
+        JsonObject backend = new JsonObject()
             .put("address", b.address().toString())
             .put("weight", b.weight())
             .put("up", b.isUp())
-            .put("activeConnections", b.activeConnections()));
+            .put("activeConnections", b.activeConnections());
+        BackendHealthJson.describe(b, state.healthOpinions(), backend);
+        backends.add(backend);
       }
       long open = openByRoute.getOrDefault(route.name(), 0L);
       list.add(new JsonObject()

@@ -15,5 +15,8 @@ public final class Addresses {
   /** Publish, local: facts of ended UDP flows, for the access log. */
   public static final String FLOW_EVENTS = "l4mux.flow.events";
 
+  /** Publish, cluster-wide: a node's active health verdict on a backend changed (JSON). */
+  public static final String HEALTH_CHANGED = "l4mux.health.changed";
+
   private Addresses() {}
 }

@@ -5,9 +5,11 @@ public enum Balance {
   FIRST,
   ROUND_ROBIN,
   RANDOM,
+  POWER_OF_TWO,
   LEAST_CONNECTIONS,
   SOURCE_IP,
-  SOURCE_SOCKET;
+  SOURCE_SOCKET,
+  STICKY_SOURCE;
 
   /** The spelling used in config files. */
   public String configName() {

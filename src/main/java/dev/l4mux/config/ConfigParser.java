@@ -38,16 +38,16 @@ public final class ConfigParser {
           Map.entry("routes[].tls.cert", "TLS certificates"),
           Map.entry("routes[].tls.key", "TLS certificates"),
           Map.entry("routes[].tls.certs", "TLS certificates"),
-          Map.entry("routes[].tls.acme", "ACME certificates"),
-          Map.entry("routes[].limits", "connection limits"));
+          Map.entry("routes[].tls.acme", "ACME certificates"));
 
   private static final List<String> TOP = List.of("admin", "defaults", "listeners", "routes");
   private static final List<String> ADMIN = List.of("listen", "token");
   private static final List<String> DEFAULTS = List.of("timeouts", "maxSniffBytes", "keepAlive", "limits");
-  private static final List<String> LIMITS = List.of("maxUdpFlows");
+  private static final List<String> LIMITS = List.of("maxConnections", "maxUdpFlows", "perIpTableSize");
   static final int MAX_UDP_FLOWS = 10_000_000;
+  static final int MAX_PER_IP_TABLE_SIZE = 10_000_000;
   private static final List<String> TIMEOUTS =
-      List.of("sniff", "proxyHeader", "connect", "idle", "drain", "udpIdle");
+      List.of("sniff", "proxyHeader", "connect", "idle", "drain", "udpIdle", "maxLifetime");
 
   private static final List<String> KEEP_ALIVES = List.of("standard", "extended", "immortal");
 
@@ -114,9 +114,12 @@ public final class ConfigParser {
       }
       RouteConfig route = s == null ? null : routeParser.route(s, name, defaults, listenerNames);
       routes.add(route);
+      // Datagram flows apply neither access lists nor limits yet: refused, never silently ignored.
       if (route != null && s.has("access") && servesUdp(route, listeners)) {
-        // Datagram flows do not check access lists yet: refused rather than silently not applied.
         r.error(s.at("access"), "not supported yet: access lists for UDP flows (a UDP listener uses this route)");
+      }
+      if (route != null && s.has("limits") && servesUdp(route, listeners)) {
+        r.error(s.at("limits"), "not supported yet: limits for UDP flows (a UDP listener uses this route)");
       }
     }
     if (r.hasErrors()) {
@@ -171,13 +174,22 @@ public final class ConfigParser {
     Integer maxSniff = s.integer("maxSniffBytes", MIN_SNIFF_BYTES, MAX_SNIFF_BYTES);
     KeepAlive keepAlive = keepAlive(s, Defaults.DEFAULT.keepAlive());
     Section limits = s.section("limits", LIMITS);
-    Integer maxUdpFlows = limits == null ? null : limits.integer("maxUdpFlows", 1, MAX_UDP_FLOWS);
+    Integer maxUdpFlows = null;
+    Integer perIpTableSize = null;
+    Integer maxConnections = null;
+    if (limits != null) {
+      maxConnections = limits.integer("maxConnections", 0, Integer.MAX_VALUE);
+      maxUdpFlows = limits.integer("maxUdpFlows", 1, MAX_UDP_FLOWS);
+      perIpTableSize = limits.integer("perIpTableSize", 1, MAX_PER_IP_TABLE_SIZE);
+    }
     // Invalid parts fall back to their defaults so listeners and routes can still be checked.
     return new Defaults(
         timeouts,
         maxSniff == null ? Defaults.DEFAULT_MAX_SNIFF_BYTES : maxSniff,
         keepAlive,
-        maxUdpFlows == null ? Defaults.DEFAULT_MAX_UDP_FLOWS : maxUdpFlows);
+        maxUdpFlows == null ? Defaults.DEFAULT_MAX_UDP_FLOWS : maxUdpFlows,
+        perIpTableSize == null ? Defaults.DEFAULT_PER_IP_TABLE_SIZE : perIpTableSize,
+        maxConnections == null ? 0 : maxConnections);
   }
 
   /** Reads a required, unique name; reports a duplicate at the later one. */
@@ -238,7 +250,10 @@ public final class ConfigParser {
         duration(s, keys, "idle", base.idle(), false),
         // A zero drain closes at once on shutdown: a legitimate choice.
         duration(s, keys, "drain", base.drain(), true),
-        duration(s, keys, "udpIdle", base.udpIdle(), false));
+        duration(s, keys, "udpIdle", base.udpIdle(), false),
+        // Zero: unlimited (CONTRACT section 3).
+        duration(s, keys, "maxLifetime", base.maxLifetime(), true),
+        duration(s, keys, "firstResponse", base.firstResponse(), true));
   }
 
   private static Duration duration(

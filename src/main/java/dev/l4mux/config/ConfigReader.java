@@ -93,6 +93,11 @@ final class ConfigReader {
     return !found.isEmpty();
   }
 
+  /** How many errors were found so far (a reader of one section compares before and after). */
+  int errorCount() {
+    return found.size();
+  }
+
   /** Every error so far, in document order (ties: the order they were found). */
   List<ConfigError> errors() {
     return found.stream()

@@ -65,9 +65,6 @@ final class ConfigValues {
           "invalid rate '" + written + "' (expected a count per unit, e.g. 50/s or 600/m)");
     }
     int count = Integer.parseInt(m.group(1));
-    if (count == 0) {
-      throw new IllegalArgumentException("rate '" + written + "' must be positive");
-    }
     Duration per =
         switch (m.group(2)) {
           case "s" -> Duration.ofSeconds(1);

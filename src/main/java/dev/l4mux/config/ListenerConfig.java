@@ -9,10 +9,11 @@ import java.util.List;
  * @param timeouts effective timeouts (defaults with this listener's overrides)
  * @param proxyProtocol whose PROXY headers are read ({@link ProxyProtocolReceive#OFF}: nobody's)
  * @param access checked on the real client before any sniffing
+ * @param limits connection limits and rates checked on the real client, before any byte is sniffed
  */
 public record ListenerConfig(
     String name, List<BindAddress> bind, Transport transport, String fallback, Timeouts timeouts,
-    ProxyProtocolReceive proxyProtocol, AccessConfig access) {
+    ProxyProtocolReceive proxyProtocol, AccessConfig access, Limits limits) {
 
   public static final String REJECT = "reject";
 
@@ -20,9 +21,9 @@ public record ListenerConfig(
     bind = List.copyOf(bind);
   }
 
-  /** A listener that reads no PROXY header and has no access list. */
+  /** A listener that reads no PROXY header and has no access list and no limits. */
   public ListenerConfig(String name, List<BindAddress> bind, Transport transport, String fallback, Timeouts timeouts) {
-    this(name, bind, transport, fallback, timeouts, ProxyProtocolReceive.OFF, AccessConfig.NONE);
+    this(name, bind, transport, fallback, timeouts, ProxyProtocolReceive.OFF, AccessConfig.NONE, Limits.NONE);
   }
 
   public boolean rejectsUnmatched() {

@@ -17,7 +17,7 @@ import java.util.function.Function;
 final class ListenerParser {
 
   static final List<String> KEYS =
-      List.of("name", "bind", "transport", "proxyProtocol", "access", "fallback", "timeouts");
+      List.of("name", "bind", "transport", "proxyProtocol", "access", "fallback", "timeouts", "limits");
   private static final List<String> TIMEOUTS = List.of("sniff", "proxyHeader", "udpIdle");
   private static final List<String> TRANSPORTS = List.of("tcp", "udp");
 
@@ -47,6 +47,9 @@ final class ListenerParser {
       if (s.has("access")) {
         r.error(s.at("access"), "not supported yet: access lists on UDP listeners");
       }
+      if (s.has("limits")) {
+        r.error(s.at("limits"), "not supported yet: limits on UDP listeners");
+      }
     }
     ProxyProtocolReceive pp = proxyProtocol.receive(s.section("proxyProtocol", ProxyProtocolParser.RECEIVE));
     AccessConfig access = proxyProtocol.access(s.section("access", ProxyProtocolParser.ACCESS));
@@ -64,12 +67,13 @@ final class ListenerParser {
     }
     Timeouts timeouts =
         ConfigParser.timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, defaults.timeouts());
-    if (name == null || bind == null || transport == null || fallback == null || pp == null || access == null) {
+    Limits limits = LimitsParser.limits(s.section("limits", LimitsParser.KEYS));
+    if (name == null || bind == null || transport == null || fallback == null || pp == null || access == null || limits == null) {
       return null;
     }
     ListenerConfig.Transport t =
         ListenerConfig.Transport.valueOf(transport.toUpperCase(Locale.ROOT));
-    return new ListenerConfig(name, bind, t, fallback, timeouts, pp, access);
+    return new ListenerConfig(name, bind, t, fallback, timeouts, pp, access, limits);
   }
 
   /** A bound address with where it was written, for the overlap check (per transport). */

@@ -11,6 +11,8 @@ import java.util.List;
  * @param halfClose true to relay a half-close (FIN one way) instead of closing both sides
  * @param proxyProtocol the PROXY header sent to the backend ({@link ProxyProtocolSend#NONE}: none)
  * @param access checked on the real client once this route is chosen
+ * @param backendPolicy stickiness, retries, active health and outlier ejection
+ * @param limits the route's connection limits and rates
  */
 public record RouteConfig(
     String name,
@@ -22,17 +24,20 @@ public record RouteConfig(
     KeepAlive keepAlive,
     boolean halfClose,
     ProxyProtocolSend proxyProtocol,
-    AccessConfig access) {
+    AccessConfig access,
+    BackendPolicy backendPolicy,
+    Limits limits) {
 
   public RouteConfig {
     listeners = List.copyOf(listeners);
     backends = List.copyOf(backends);
   }
 
-  /** A route that sends no PROXY header and has no access list. */
+  /** A route that sends no PROXY header, has no access list, the default backend policy and no limits. */
   public RouteConfig(String name, List<String> listeners, Match match, List<BackendConfig> backends, Balance balance,
       Timeouts timeouts, KeepAlive keepAlive, boolean halfClose) {
-    this(name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, ProxyProtocolSend.NONE, AccessConfig.NONE);
+    this(name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, ProxyProtocolSend.NONE, AccessConfig.NONE,
+        BackendPolicy.DEFAULT, Limits.NONE);
   }
 
   public boolean appliesTo(String listener) {

@@ -29,15 +29,19 @@ final class RouteParser {
           "limits",
           "timeouts",
           "keepAlive",
-          "halfClose");
+          "halfClose",
+          "sticky",
+          "retries",
+          "health",
+          "outlier",
+          "onRemove",
+          "onBackendDown");
   private static final List<String> MATCH = List.of("protocol", "sni", "alpn", "host", "source");
   private static final List<String> BACKEND = List.of("address", "weight");
   private static final List<String> TLS = List.of("mode", "cert", "key", "certs", "acme");
   private static final List<String> CERT = List.of("cert", "key");
-  private static final List<String> LIMITS =
-      List.of("maxConnections", "maxConnectionsPerIp", "connectionRatePerIp");
   private static final List<String> TIMEOUTS =
-      List.of("sniff", "proxyHeader", "connect", "idle", "drain", "udpIdle");
+      List.of("sniff", "proxyHeader", "connect", "idle", "drain", "udpIdle", "maxLifetime", "firstResponse");
 
   private static final List<String> PROTOCOLS =
       List.of("tls", "http", "ssh", "quic", "wireguard", "unknown", "any");
@@ -50,10 +54,12 @@ final class RouteParser {
 
   private final ConfigReader r;
   private final ProxyProtocolParser proxyProtocol;
+  private final BackendPolicyParser policyParser;
 
   RouteParser(ConfigReader r) {
     this.r = r;
     this.proxyProtocol = new ProxyProtocolParser(r);
+    this.policyParser = new BackendPolicyParser(r);
   }
 
   /**
@@ -74,11 +80,15 @@ final class RouteParser {
     tls(s.section("tls", TLS));
     ProxyProtocolSend pp = proxyProtocol.send(s.section("proxyProtocol", ProxyProtocolParser.SEND));
     AccessConfig access = proxyProtocol.access(s.section("access", ProxyProtocolParser.ACCESS));
-    limits(s.section("limits", LIMITS));
+    Limits limits = LimitsParser.limits(s.section("limits", LimitsParser.KEYS));
     Timeouts timeouts =
         ConfigParser.timeouts(s.section("timeouts", TIMEOUTS), TIMEOUTS, defaults.timeouts());
     KeepAlive keepAlive = ConfigParser.keepAlive(s, defaults.keepAlive());
     Boolean halfClose = s.has("halfClose") ? s.bool("halfClose") : Boolean.FALSE;
+    BackendPolicy policy = policyParser.policy(s);
+    if (policy == null || limits == null) {
+      return null;
+    }
     if (name == null
         || listeners == null
         || match == null
@@ -90,7 +100,7 @@ final class RouteParser {
       return null;
     }
     return new RouteConfig(
-        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, pp, access);
+        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, pp, access, policy, limits);
   }
 
   private List<String> listeners(Section s, Set<String> listenerNames) {
@@ -234,12 +244,4 @@ final class RouteParser {
     }
   }
 
-  private void limits(Section s) {
-    if (s == null) {
-      return;
-    }
-    s.integer("maxConnections", 1, Integer.MAX_VALUE);
-    s.integer("maxConnectionsPerIp", 1, Integer.MAX_VALUE);
-    s.value("connectionRatePerIp", "a rate such as 50/s", ConfigValues::rate);
-  }
 }

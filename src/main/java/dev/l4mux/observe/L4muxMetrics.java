@@ -136,6 +136,11 @@ public final class L4muxMetrics {
     timer("l4mux.backend.connect", "Backend connect time", "route", route).record(Duration.ofNanos(nanos));
   }
 
+  /** One active health check of a backend used by a route ({@code result}: success or failure). */
+  public void healthChecked(String route, String backend, String result) {
+    counter("l4mux.health.checks", "Active health checks, by result", "route", route, "backend", backend, "result", result).increment();
+  }
+
   public void configVersion(long version) {
     configVersion.set(version);
   }

@@ -2,6 +2,7 @@ package dev.l4mux.relay;
 
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
+import dev.l4mux.limits.Admission;
 import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.observe.L4muxMetrics;
 import dev.l4mux.route.Backend;
@@ -78,6 +79,8 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private long sniffNanos = -1;
   private long connectNanos = -1;
   private String closeReason;
+  private Admission admission;
+  private LifetimeTimers lifetimeTimers;
 
   ProxiedConnection(long id, ListenerRuntime listenerRuntime, ListenerConfig listener, ClientPolicies policies, Channel client) {
     this.id = id;
@@ -89,6 +92,16 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
 
   public long id() {
     return id;
+  }
+
+  /** The route it was decided on (null before the decision); compared by identity on reload. */
+  RouteConfig routeConfig() {
+    return route;
+  }
+
+  /** The backend it is relayed to, or null before it connected. */
+  public Backend backend() {
+    return backend;
   }
 
   /** The listener verticle that accepted it (drained with it). */
@@ -111,12 +124,18 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     startSniffing();
   }
 
-  /** At accept, or once the PROXY header phase is over: the listener's access list, then sniffing. */
+  /**
+   * At accept, or once the PROXY header phase is over: the listener's access list and limits (on
+   * the real client), then sniffing.
+   */
   private void startSniffing() {
     InetSocketAddress source = identity.client();
     if (source != null && !policies.listenerAccess().allows(source.getAddress())) {
       listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
       refuse("denied");
+      return;
+    }
+    if (!admitToListener()) {
       return;
     }
     RouteTable table = listenerRuntime.state().routeTable();
@@ -198,6 +217,31 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       forgedHeader = true;
       listenerRuntime.state().metrics().proxyHeader(listener.name(), "untrusted");
     }
+  }
+
+  /**
+   * The real client's address: the socket's peer, or (once a trusted PROXY header was read) the
+   * address it carried. Every per-client rule (access, limits, source matching, balancing) asks
+   * this one method.
+   */
+  InetSocketAddress clientAddress() {
+    return identity.client();
+  }
+
+  /**
+   * The node's and the listener's limits, before any byte is sniffed (a refusal is a plain close:
+   * the protocol is not known yet). With a PROXY header this runs once the header gave the real
+   * client.
+   */
+  private boolean admitToListener() {
+    InetSocketAddress source = clientAddress();
+    admission = listenerRuntime.state().limiters().admitListener(listener.name(), source == null ? null : source.getAddress());
+    if (admission.refusal() == null) {
+      return true;
+    }
+    listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
+    refuse(admission.refusal());
+    return false;
   }
 
   /** Sniffing, or connecting: the bytes join the prefix that will be replayed to the backend. */
@@ -311,7 +355,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private void route() {
     phase = Phase.CONNECTING;
     RouteTable table = listenerRuntime.state().routeTable();
-    InetSocketAddress source = identity.client();
+    InetSocketAddress source = clientAddress();
     RouteDecision decision = table == null || source == null
         ? new RouteDecision.Reject(RouteDecision.NO_ROUTE)
         : table.decide(new RouteRequest(id, listener.name(), facts, source.getAddress().getHostAddress(), source.getPort()));
@@ -321,6 +365,12 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       if (!policies.routeAccess(route).allows(source.getAddress())) {
         listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
         refuse("denied");
+        return;
+      }
+      String refusal = admission.admitRoute(route.name(), source.getAddress());
+      if (refusal != null) { // the route's limits: answered in the client's protocol
+        listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
+        refuse(refusal);
         return;
       }
       connectSoon(forward.candidates(), 0);
@@ -406,8 +456,11 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       relay = attempted;
       ByteBuf replay = prefix;
       prefix = null;
+      boolean clientSent = replay != null && replay.isReadable();
       sendProxyHeader(upstream, replay);
       relay.start(replay, clientEnded);
+      lifetimeTimers = LifetimeTimers.arm(client.eventLoop(), route.timeouts(), System.nanoTime() - acceptedNanos, clientSent,
+          relay::bytesUp, relay::bytesDown, this::close);
     });
   }
 
@@ -460,6 +513,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       closeReason = reason;
     }
     cancelSniffTimer();
+    if (lifetimeTimers != null) {
+      lifetimeTimers.cancel();
+    }
     if (relay == null) {
       Relay.closeAfterFlush(client); // a relay closes its sockets itself
     }
@@ -468,6 +524,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       prefix = null;
     }
     listenerRuntime.state().connections().remove(this);
+    if (admission != null) {
+      admission.release();
+    }
     activeCell.decrementAndGet();
     if (backend != null) {
       backend.disconnected();

@@ -24,4 +24,7 @@ public sealed interface RouteDecision permits RouteDecision.Forward, RouteDecisi
   record Reject(String reason) implements RouteDecision {}
 
   String NO_ROUTE = "no_route";
+
+  /** No backend of the route (nor of the listener's fallback) may be picked: all down or ejected. */
+  String BACKEND_UNAVAILABLE = "backend_unavailable";
 }

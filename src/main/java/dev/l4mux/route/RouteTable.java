@@ -1,5 +1,7 @@
 package dev.l4mux.route;
 
+import dev.l4mux.config.BackendPolicy;
+import dev.l4mux.config.Balance;
 import dev.l4mux.config.Cidr;
 import dev.l4mux.config.L4muxConfig;
 import dev.l4mux.config.ListenerConfig;
@@ -27,13 +29,29 @@ public final class RouteTable {
   private final Map<String, ListenerRoutes> routesByListener = new HashMap<>();
   private final Map<String, CompiledRoute> routesByName = new HashMap<>();
 
+  /** A table whose backend state is its own (tests, tools). */
   public RouteTable(long version, L4muxConfig config) {
+    this(version, config, new BackendStates());
+  }
+
+  /**
+   * @param states the node's backend state, shared with the tables before and after this one
+   */
+  public RouteTable(long version, L4muxConfig config, BackendStates states) {
     this.version = version;
     this.config = config;
     List<RouteConfig> routes = config.routes();
     for (RouteConfig route : routes) {
-      List<Backend> backends = route.backends().stream().map(b -> new Backend(route.name(), b)).toList();
-      routesByName.put(route.name(), new CompiledRoute(route, backends, new Balancer(route.balance(), backends)));
+      BackendPolicy policy = route.backendPolicy();
+      List<Backend> backends = route.backends().stream()
+          .map(b -> new Backend(route.name(), b, states.state(route.name(), b.address()),
+              policy.health() == null ? null : states.active(b.address(), policy.health()), policy.outlier()))
+          .toList();
+      AffinityTable affinity = route.balance() == Balance.STICKY_SOURCE
+          ? states.affinity(route.name(), config.defaults().perIpTableSize(), policy.stickyTtl())
+          : null;
+      routesByName.put(route.name(),
+          new CompiledRoute(route, backends, new Balancer(route.balance(), backends, 1 + policy.retries(), affinity)));
     }
     for (ListenerConfig listener : config.listeners()) {
       List<CompiledRoute> applicable = new ArrayList<>();
@@ -104,7 +122,16 @@ public final class RouteTable {
     if (best == null) {
       return new RouteDecision.Reject(RouteDecision.NO_ROUTE);
     }
-    return new RouteDecision.Forward(best.route(), best.balancer().order(request.sourceHost(), request.sourcePort()));
+    List<Backend> candidates = best.balancer().order(request.sourceHost(), request.sourcePort());
+    if (candidates.isEmpty() && routes.fallback() != null && routes.fallback() != best) {
+      // No backend of the chosen route may be picked (health): the listener's fallback serves.
+      best = routes.fallback();
+      candidates = best.balancer().order(request.sourceHost(), request.sourcePort());
+    }
+    if (candidates.isEmpty()) {
+      return new RouteDecision.Reject(RouteDecision.BACKEND_UNAVAILABLE);
+    }
+    return new RouteDecision.Forward(best.route(), candidates);
   }
 
   /**

@@ -1,0 +1,153 @@
+package dev.l4mux.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.l4mux.testsupport.TaggedBackend;
+import dev.l4mux.testsupport.TaggedBackends;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Limits and rates with real connections from several loopback source addresses (127.0.0.2,
+ * 127.0.0.3, ...): each triggers exactly at its threshold and is counted with its reason; a
+ * listener's refusal is a close at accept, a route's is answered in the client's protocol (HTTP
+ * 503).
+ */
+class LimitsIT {
+
+  private static Socket from(String source, int port) throws IOException {
+    Socket s = new Socket();
+    s.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
+  private static boolean echoes(Socket s) throws IOException {
+    s.getOutputStream().write('x');
+    return s.getInputStream().read() == 'x';
+  }
+
+  /** True when the proxy closed the connection without relaying a byte. */
+  private static boolean refused(Socket s) throws IOException {
+    try {
+      s.getOutputStream().write('x');
+      return s.getInputStream().read() == -1;
+    } catch (IOException reset) {
+      return true;
+    }
+  }
+
+  private static String request(Socket s) throws IOException {
+    s.getOutputStream().write("GET / HTTP/1.1\r\nHost: web\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    InputStream in = s.getInputStream();
+    byte[] buf = new byte[4096];
+    int n = in.read(buf);
+    return n < 0 ? "" : new String(buf, 0, n, StandardCharsets.US_ASCII);
+  }
+
+  @Test
+  void eachLimitTriggersAtItsThresholdPerSourceAddress() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      TaggedBackend echo = TaggedBackends.tcpEcho(vertx, "echo").await(10, TimeUnit.SECONDS);
+      TaggedBackend web = TaggedBackends.http(vertx, "web").await(10, TimeUnit.SECONDS);
+      try (L4muxTestNode node = L4muxTestNode.start("""
+              admin: { listen: "127.0.0.1:0" }
+              listeners:
+                - { name: perip, bind: ["127.0.0.1:0"], limits: { maxConnectionsPerIp: 2 } }
+                - { name: rated, bind: ["127.0.0.1:0"], limits: { connectionRatePerIp: 3/m } }
+                - { name: web, bind: ["127.0.0.1:0"] }
+              routes:
+                - { name: echo, listeners: [perip, rated], backends: [ { address: "127.0.0.1:%d" } ] }
+                - name: web
+                  listeners: [web]
+                  match: { protocol: http }
+                  limits: { maxConnections: 2 }
+                  backends: [ { address: "127.0.0.1:%d" } ]
+              """.formatted(echo.port(), web.port()))) {
+        List<Socket> open = new ArrayList<>();
+        try {
+          // maxConnectionsPerIp 2: the third from 127.0.0.2 is closed at accept, 127.0.0.3 is not affected.
+          int perip = node.port("perip");
+          for (int i = 0; i < 2; i++) {
+            Socket s = from("127.0.0.2", perip);
+            open.add(s);
+            assertTrue(echoes(s));
+          }
+          try (Socket third = from("127.0.0.2", perip)) {
+            assertTrue(refused(third), "third connection from 127.0.0.2");
+          }
+          Socket other = from("127.0.0.3", perip);
+          open.add(other);
+          assertTrue(echoes(other), "127.0.0.3 has its own count");
+          open.remove(0).close();
+          awaitOpen(node, "echo", 2);
+          Socket again = from("127.0.0.2", perip);
+          open.add(again);
+          assertTrue(echoes(again), "a slot freed by a close");
+
+          // connectionRatePerIp 3/m: three from 127.0.0.4, the fourth refused; 127.0.0.5 still gets three.
+          int rated = node.port("rated");
+          for (String source : List.of("127.0.0.4", "127.0.0.5")) {
+            for (int i = 0; i < 3; i++) {
+              try (Socket s = from(source, rated)) {
+                assertTrue(echoes(s), source + " #" + i);
+              }
+            }
+            try (Socket s = from(source, rated)) {
+              assertTrue(refused(s), source + ": the fourth within a minute");
+            }
+          }
+
+          // The route's maxConnections 2: the third HTTP client gets a 503 page.
+          int port = node.port("web");
+          for (String source : List.of("127.0.0.6", "127.0.0.7")) {
+            Socket s = from(source, port);
+            open.add(s);
+            assertTrue(request(s).startsWith("HTTP/1.1 200 "));
+          }
+          try (Socket s = from("127.0.0.8", port)) {
+            String answer = request(s);
+            assertTrue(answer.startsWith("HTTP/1.1 503 Service Unavailable"), answer);
+            assertTrue(answer.contains("l4mux: limit"), answer);
+          }
+        } finally {
+          for (Socket s : open) {
+            s.close();
+          }
+        }
+        String metrics = node.admin("/metrics").body();
+        assertEquals(1.0, MetricsText.sum(metrics, "l4mux_rejections_total", "listener=\"perip\"", "reason=\"limit\""));
+        assertEquals(2.0, MetricsText.sum(metrics, "l4mux_rejections_total", "listener=\"rated\"", "reason=\"rate\""));
+        assertEquals(1.0, MetricsText.sum(metrics, "l4mux_rejections_total", "listener=\"web\"", "reason=\"limit\""));
+        assertEquals(2, node.state().limiters().trackedSources("perip"), "127.0.0.2 and 127.0.0.3");
+        assertEquals(2, node.state().limiters().trackedSources("rated"), "127.0.0.4 and 127.0.0.5");
+      }
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void awaitOpen(L4muxTestNode node, String route, int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      long open = node.state().connections().all().stream().filter(c -> route.equals(c.snapshot().route())).count();
+      if (open == expected) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("route " + route + " never had " + expected + " open connections");
+  }
+}
