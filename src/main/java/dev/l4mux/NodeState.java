@@ -25,6 +25,7 @@ public final class NodeState {
   private final L4muxMetrics metrics;
   private final Map<String, List<Integer>> boundPorts = new ConcurrentHashMap<>();
   private final AcceptErrorLog acceptErrors = new AcceptErrorLog();
+  private final dev.l4mux.tls.CertificateStore certificates;
   private volatile boolean draining;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
@@ -32,6 +33,12 @@ public final class NodeState {
   public NodeState(String nodeName, L4muxMetrics metrics) {
     this.nodeName = nodeName;
     this.metrics = metrics;
+    this.certificates = new dev.l4mux.tls.CertificateStore(metrics);
+  }
+
+  /** The certificates and TLS contexts of the terminating routes (installed before the route table). */
+  public dev.l4mux.tls.CertificateStore certificates() {
+    return certificates;
   }
 
   public String nodeName() {

@@ -9,6 +9,7 @@ import java.util.List;
  * @param timeouts effective timeouts (defaults with this route's overrides)
  * @param keepAlive effective keep-alive treatment (defaults unless the route overrides it)
  * @param halfClose true to relay a half-close (FIN one way) instead of closing both sides
+ * @param tls what l4mux does with TLS ({@link TlsConfig#PASSTHROUGH} unless configured)
  */
 public record RouteConfig(
     String name,
@@ -18,7 +19,8 @@ public record RouteConfig(
     Balance balance,
     Timeouts timeouts,
     KeepAlive keepAlive,
-    boolean halfClose) {
+    boolean halfClose,
+    TlsConfig tls) {
 
   public RouteConfig {
     listeners = List.copyOf(listeners);

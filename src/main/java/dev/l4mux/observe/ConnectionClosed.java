@@ -25,10 +25,19 @@ public record ConnectionClosed(
     Long sniffMs,
     Long connectMs,
     long durationMs,
-    String closeReason) {
+    String closeReason,
+    TlsFacts tls) {
 
   public ConnectionClosed {
     alpn = alpn == null ? List.of() : List.copyOf(alpn);
+  }
+
+  /** A connection l4mux did not terminate TLS for. */
+  public ConnectionClosed(Instant ts, long id, String node, String listener, String client, String realClient,
+      String protocol, String sni, List<String> alpn, String host, String route, String backend, long bytesUp,
+      long bytesDown, Long sniffMs, Long connectMs, long durationMs, String closeReason) {
+    this(ts, id, node, listener, client, realClient, protocol, sni, alpn, host, route, backend, bytesUp, bytesDown,
+        sniffMs, connectMs, durationMs, closeReason, null);
   }
 
   /** The access log line (CONTRACT section 6): one JSON object, absent values as null. */
@@ -38,7 +47,7 @@ public record ConnectionClosed(
 
   /** Appends the access log line to {@code out}, without a line break. */
   public StringBuilder appendJsonLine(StringBuilder out) {
-    return JsonLine.begin(out)
+    JsonLine line = JsonLine.begin(out)
         .field("ts", ts.toString())
         .field("id", id)
         .field("node", node)
@@ -56,7 +65,14 @@ public record ConnectionClosed(
         .field("sniffMs", sniffMs)
         .field("connectMs", connectMs)
         .field("durationMs", durationMs)
-        .field("closeReason", closeReason)
-        .end();
+        .field("closeReason", closeReason);
+    if (tls != null) { // only where l4mux terminated TLS (CONTRACT section 6: "where they apply")
+      line.field("tlsMode", tls.mode())
+          .field("tlsVersion", tls.version())
+          .field("tlsCipher", tls.cipher())
+          .field("tlsAlpn", tls.alpn())
+          .field("clientCertSubject", tls.clientCertSubject());
+    }
+    return line.end();
   }
 }

@@ -21,7 +21,15 @@ public record ConnectionSnapshot(
     long bytesDown,
     long ageMs,
     Instant openedAt,
-    String phase) {
+    String phase,
+    dev.l4mux.observe.TlsFacts tls) {
+
+  /** A connection l4mux does not terminate TLS for. */
+  public ConnectionSnapshot(long id, String listener, String client, String realClient, String protocol, String sni,
+      List<String> alpn, String host, String route, String backend, long bytesUp, long bytesDown, long ageMs,
+      Instant openedAt, String phase) {
+    this(id, listener, client, realClient, protocol, sni, alpn, host, route, backend, bytesUp, bytesDown, ageMs, openedAt, phase, null);
+  }
 
   public JsonObject toJson() {
     return new JsonObject()
@@ -39,6 +47,12 @@ public record ConnectionSnapshot(
         .put("bytesDown", bytesDown)
         .put("ageMs", ageMs)
         .put("openedAt", openedAt.toString())
-        .put("phase", phase);
+        .put("phase", phase)
+        .put("tls", tls == null ? null : new JsonObject()
+            .put("mode", tls.mode())
+            .put("version", tls.version())
+            .put("cipher", tls.cipher())
+            .put("alpn", tls.alpn())
+            .put("clientCertSubject", tls.clientCertSubject()));
   }
 }

@@ -5,6 +5,7 @@ import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
 import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.observe.L4muxMetrics;
+import dev.l4mux.observe.TlsFacts;
 import dev.l4mux.route.Backend;
 import dev.l4mux.route.RouteDecision;
 import dev.l4mux.route.RouteRequest;
@@ -12,6 +13,8 @@ import dev.l4mux.route.RouteTable;
 import dev.l4mux.sniff.SniffDecision;
 import dev.l4mux.sniff.Sniffed;
 import dev.l4mux.sniff.SnifferCatalogue;
+import dev.l4mux.tls.CertificateStore;
+import dev.l4mux.tls.TlsTermination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -71,6 +74,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private long sniffNanos = -1;
   private long connectNanos = -1;
   private String closeReason;
+  private TlsFacts tls;
 
   ProxiedConnection(long id, ListenerRuntime listenerRuntime, ListenerConfig listener, Channel client) {
     this.id = id;
@@ -228,7 +232,11 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     if (decision instanceof RouteDecision.Forward forward) {
       route = forward.route();
       moveActive(route.name(), facts.protocol());
-      connectSoon(forward.candidates(), 0);
+      if (route.tls().terminates()) {
+        terminateTls(forward.candidates());
+      } else {
+        connectSoon(forward.candidates(), 0);
+      }
     } else if (decision instanceof RouteDecision.Reject rejection) {
       listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
       // Cut by the sniff timer before the bytes told what it is (silent, or a slowloris trickle):
@@ -236,6 +244,38 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       boolean undecided = prefix == null || !prefix.isReadable() || Sniffed.UNKNOWN.equals(facts.protocol());
       refuse(sniffTimedOut && undecided ? "sniff_timeout" : rejection.reason());
     }
+  }
+
+  /**
+   * A terminating route: the handshake with the client comes first, on the sniffed ClientHello
+   * ({@link TlsTermination}); the backend is connected once it succeeded.
+   */
+  private void terminateTls(List<Backend> candidates) {
+    ByteBuf hello = prefix == null ? Unpooled.EMPTY_BUFFER : prefix;
+    prefix = null;
+    L4muxMetrics metrics = listenerRuntime.state().metrics();
+    CertificateStore.Selection selection = listenerRuntime.state().certificates().select(listener.name(), route, facts.sni());
+    if (selection == null) { // the route lost its certificates to a configuration change a moment ago
+      hello.release();
+      tlsRefused("tls_handshake");
+      return;
+    }
+    TlsTermination.start(client, HANDLER_NAME, route, selection, hello, listener.timeouts().sniff(), metrics, listener.name(),
+        established -> {
+          tls = established;
+          if (phase != Phase.CLOSED) {
+            connectSoon(candidates, 0);
+          }
+        },
+        this::tlsRefused);
+  }
+
+  /** The TLS handshake failed: the SSL handler sent its alert and closes the socket. */
+  private void tlsRefused(String reason) {
+    listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
+    listenerRuntime.state().metrics().rejected(listener.name(), reason);
+    closeReason = reason;
+    finish(reason);
   }
 
   /** Counts the refusal, tells the client why in its own protocol where possible, and closes. */
@@ -392,7 +432,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         relay == null ? 0 : relay.bytesUp(), relay == null ? 0 : relay.bytesDown(),
         sniffNanos < 0 ? null : TimeUnit.NANOSECONDS.toMillis(sniffNanos),
         connectNanos < 0 ? null : TimeUnit.NANOSECONDS.toMillis(connectNanos),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), closeReason);
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), closeReason, tls);
   }
 
   /** A point-in-time view for the admin API (read from another thread: values may lag slightly). */
@@ -406,6 +446,6 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         rt == null ? null : rt.name(), b == null ? null : b.address().toString(),
         r == null ? 0 : r.bytesUp(), r == null ? 0 : r.bytesDown(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), Instant.ofEpochMilli(acceptedAtMillis),
-        phase.name().toLowerCase(java.util.Locale.ROOT));
+        phase.name().toLowerCase(java.util.Locale.ROOT), tls);
   }
 }
