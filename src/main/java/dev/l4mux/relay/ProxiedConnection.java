@@ -3,6 +3,7 @@ package dev.l4mux.relay;
 import dev.l4mux.config.HostPort;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
+import dev.l4mux.config.TlsConfig;
 import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.observe.L4muxMetrics;
 import dev.l4mux.observe.TlsFacts;
@@ -14,6 +15,7 @@ import dev.l4mux.sniff.SniffDecision;
 import dev.l4mux.sniff.Sniffed;
 import dev.l4mux.sniff.SnifferCatalogue;
 import dev.l4mux.tls.CertificateStore;
+import dev.l4mux.tls.TlsReencryption;
 import dev.l4mux.tls.TlsTermination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -282,7 +284,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private void refuse(String reason) {
     listenerRuntime.state().metrics().rejected(listener.name(), reason);
     closeReason = reason;
-    ByteBuf message = Rejections.message(facts.protocol(), reason);
+    // After a terminated handshake the client's socket speaks TLS records through the SSL handler:
+    // a raw rejection would arrive as garbage; closing sends close_notify instead.
+    ByteBuf message = tls != null ? null : Rejections.message(facts.protocol(), reason);
     if (message != null && client.isActive()) {
       client.writeAndFlush(message, client.voidPromise());
     } else if (message != null) {
@@ -328,6 +332,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     Relay attempted = new Relay(client, upstream, metrics.bytes(route.name(), "upstream"), metrics.bytes(route.name(), "downstream"),
         route.keepAlive().effectiveIdle(route.timeouts().idle()), route.halfClose(), this::finish);
     upstream.pipeline().addLast(HANDLER_NAME, attempted.backendHandler());
+    io.netty.util.concurrent.Future<Channel> upstreamTls = route.tls().mode() != TlsConfig.Mode.REENCRYPT ? null
+        : TlsReencryption.attach(upstream, HANDLER_NAME, listenerRuntime.state().certificates(), route.name(), tls, facts.sni(),
+            candidate.address(), route.timeouts().connect(), metrics, listener.name());
     listenerRuntime.connector().connect(client.eventLoop(), upstream, candidate).addListener(connected -> {
       if (!connected.isSuccess()) {
         candidate.connectFailed();
@@ -341,17 +348,37 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         upstream.close(); // the client left while we were connecting
         return;
       }
-      connectNanos = System.nanoTime() - started;
-      backend = candidate;
-      candidate.connected();
-      metrics.backendConnected(route.name(), connectNanos);
-      metrics.connectionCompleted(listener.name(), route.name(), facts.protocol(), "forwarded");
-      phase = Phase.RELAYING;
-      relay = attempted;
-      ByteBuf replay = prefix;
-      prefix = null;
-      relay.start(replay, clientEnded);
+      if (upstreamTls == null) {
+        relayTo(candidate, attempted, started);
+        return;
+      }
+      upstreamTls.addListener(handshake -> { // reencrypt: the backend's handshake, then the relay
+        if (phase == Phase.CLOSED) {
+          upstream.close();
+        } else if (handshake.isSuccess()) {
+          relayTo(candidate, attempted, started);
+        } else {
+          candidate.connectFailed();
+          LOG.fine(() -> "connection " + id + ": TLS with backend " + candidate.address() + " failed: " + handshake.cause());
+          upstream.close();
+          connectSoon(candidates, attempt + 1);
+        }
+      });
     });
+  }
+
+  private void relayTo(Backend candidate, Relay attempted, long connectStarted) {
+    L4muxMetrics metrics = listenerRuntime.state().metrics();
+    connectNanos = System.nanoTime() - connectStarted;
+    backend = candidate;
+    candidate.connected();
+    metrics.backendConnected(route.name(), connectNanos);
+    metrics.connectionCompleted(listener.name(), route.name(), facts.protocol(), "forwarded");
+    phase = Phase.RELAYING;
+    relay = attempted;
+    ByteBuf replay = prefix;
+    prefix = null;
+    relay.start(replay, clientEnded);
   }
 
   /**

@@ -135,6 +135,12 @@ public final class CertificateStore {
       return all;
     }
 
+    /** The backend-side contexts of a re-encrypting route, or null. */
+    UpstreamContexts upstream(String route) {
+      RouteCertificates own = routes.get(route);
+      return own == null ? null : own.upstream();
+    }
+
     Selection select(String listener, String route, String serverName) {
       RouteCertificates own = routes.get(route);
       if (own == null) {
@@ -168,7 +174,7 @@ public final class CertificateStore {
   /** One terminating route's certificates, their SNI map and the route's TLS context for each. */
   public record RouteCertificates(
       RouteConfig route, List<ServedCertificate> certificates, SniMap<ServedCertificate> sni,
-      List<X509Certificate> clientCas, Map<ServedCertificate, SslContext> contexts, String fingerprint) {
+      List<X509Certificate> clientCas, Map<ServedCertificate, SslContext> contexts, UpstreamContexts upstream, String fingerprint) {
 
     /** Loads a route's files, recording failures under {@code path}; null when any failed. */
     static RouteCertificates load(RouteConfig route, String path, List<ConfigError> errors) {
@@ -192,7 +198,9 @@ public final class CertificateStore {
           errors.add(new ConfigError(path + ".clientCa", e.getMessage()));
         }
       }
-      if (certificates.size() != files.size() || (tls.clientCa() != null && clientCas.isEmpty())) {
+      UpstreamContexts upstream = tls.mode() == TlsConfig.Mode.REENCRYPT ? upstream(tls, path + ".upstream", errors) : null;
+      if (certificates.size() != files.size() || (tls.clientCa() != null && clientCas.isEmpty())
+          || (tls.mode() == TlsConfig.Mode.REENCRYPT && upstream == null)) {
         return null;
       }
       Map<ServedCertificate, SslContext> contexts = new ConcurrentHashMap<>();
@@ -204,7 +212,37 @@ public final class CertificateStore {
           return null;
         }
       }
-      return new RouteCertificates(route, List.copyOf(certificates), new SniMap<>(certificates, ServedCertificate::names), clientCas, contexts, fingerprint);
+      return new RouteCertificates(route, List.copyOf(certificates), new SniMap<>(certificates, ServedCertificate::names), clientCas, contexts, upstream, fingerprint);
+    }
+
+    private static UpstreamContexts upstream(TlsConfig tls, String path, List<ConfigError> errors) {
+      TlsConfig.Upstream settings = tls.upstream();
+      List<X509Certificate> trusted = null;
+      PemFiles.CertifiedKey client = null;
+      int before = errors.size();
+      if (settings.ca() != null) {
+        try {
+          trusted = PemFiles.certificates(resolve(settings.ca()));
+        } catch (IllegalArgumentException e) {
+          errors.add(new ConfigError(path + ".ca", e.getMessage()));
+        }
+      }
+      if (settings.client() != null) {
+        try {
+          client = PemFiles.certifiedKey(resolve(settings.client().cert()), resolve(settings.client().key()));
+        } catch (IllegalArgumentException e) {
+          errors.add(new ConfigError(path + ".cert", e.getMessage()));
+        }
+      }
+      if (errors.size() > before) {
+        return null;
+      }
+      try {
+        return UpstreamContexts.build(tls, trusted, client);
+      } catch (IllegalArgumentException e) {
+        errors.add(new ConfigError(path, e.getMessage()));
+        return null;
+      }
     }
 
     /** Reloads from the same settings; {@link IllegalArgumentException} naming the file when it cannot. */

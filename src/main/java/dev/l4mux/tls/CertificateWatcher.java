@@ -73,6 +73,13 @@ public final class CertificateWatcher {
     if (tls.clientCa() != null) {
       files.add(tls.clientCa());
     }
+    if (tls.upstream() != null && tls.upstream().ca() != null) {
+      files.add(tls.upstream().ca());
+    }
+    if (tls.upstream() != null && tls.upstream().client() != null) {
+      files.add(tls.upstream().client().cert());
+      files.add(tls.upstream().client().key());
+    }
     StringBuilder out = new StringBuilder();
     for (String file : files) {
       Path path = CertificateStore.resolve(file);

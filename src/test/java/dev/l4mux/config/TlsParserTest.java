@@ -1,7 +1,6 @@
 package dev.l4mux.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -62,7 +61,22 @@ class TlsParserTest {
     assertEquals(List.of("routes[0].tls.alpn: only used with mode terminate or reencrypt"), errors("{mode: passthrough, alpn: [h2]}"));
     assertEquals(List.of("routes[0].tls.clientCa: only used with clientAuth request or require"),
         errors("{mode: terminate, cert: a, key: b, clientCa: ca.pem}"));
-    assertTrue(errors("{mode: terminate, cert: a, key: b, upstream: {sni: x.internal}}")
-        .contains("routes[0].tls.upstream: only used with mode reencrypt"));
+    assertEquals(List.of("routes[0].tls.upstream: only used with mode reencrypt"),
+        errors("{mode: terminate, cert: a, key: b, upstream: {sni: x.internal}}"));
+  }
+
+  @Test
+  void reencryptVerifiesUnlessExplicitlyInsecure() {
+    TlsConfig t = tls("{mode: reencrypt, cert: a, key: b}");
+    assertEquals(new TlsConfig.Upstream(null, null, true, null), t.upstream());
+    TlsConfig full = tls("{mode: reencrypt, cert: a, key: b, upstream: {sni: B.Internal, ca: ca.pem, cert: c.pem, key: c.key}}");
+    assertEquals(new TlsConfig.Upstream("b.internal", "ca.pem", true, new TlsConfig.CertificateFiles("c.pem", "c.key")), full.upstream());
+    assertEquals(false, tls("{mode: reencrypt, cert: a, key: b, upstream: {verify: false, insecure: true}}").upstream().verify());
+    assertEquals(List.of("routes[0].tls.upstream.verify: false only together with insecure: true (the backend's identity would not be checked)"),
+        errors("{mode: reencrypt, cert: a, key: b, upstream: {verify: false}}"));
+    assertEquals(List.of("routes[0].tls.upstream.insecure: only used with verify: false"),
+        errors("{mode: reencrypt, cert: a, key: b, upstream: {insecure: true}}"));
+    assertEquals(List.of("routes[0].tls.upstream.sni: a server name, not a pattern: '*.internal'"),
+        errors("{mode: reencrypt, cert: a, key: b, upstream: {sni: '*.internal'}}"));
   }
 }
