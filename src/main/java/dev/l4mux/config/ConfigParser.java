@@ -37,8 +37,6 @@ public final class ConfigParser {
           Map.entry("listeners[].proxyProtocol", "receiving PROXY protocol headers"),
           Map.entry("routes[].match.protocol=quic", "matching QUIC (no sniffer yet)"),
           Map.entry("routes[].match.protocol=wireguard", "matching WireGuard (no sniffer yet)"),
-          Map.entry("routes[].tls.clientAuth=request", "client certificates (mTLS)"),
-          Map.entry("routes[].tls.clientAuth=require", "client certificates (mTLS)"),
           Map.entry("routes[].tls.acme", "ACME certificates"),
           Map.entry("routes[].proxyProtocol.send=v1", "sending PROXY protocol v1"),
           Map.entry("routes[].proxyProtocol.send=v2", "sending PROXY protocol v2"),

@@ -36,7 +36,7 @@ final class ServerContexts {
           .ciphers(tls.ciphers().isEmpty() ? TlsConfig.AEAD_SUITES : tls.ciphers(), SupportedCipherSuiteFilter.INSTANCE)
           .applicationProtocolConfig(alpn(tls.alpn()));
       if (tls.clientAuth() != TlsConfig.ClientAuth.NONE) {
-        builder.trustManager(clientCas.toArray(X509Certificate[]::new))
+        builder.trustManager(ClientCaTrust.of(clientCas))
             .clientAuth(tls.clientAuth() == TlsConfig.ClientAuth.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
       }
       return builder.build();

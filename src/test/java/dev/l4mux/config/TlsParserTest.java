@@ -79,4 +79,11 @@ class TlsParserTest {
     assertEquals(List.of("routes[0].tls.upstream.sni: a server name, not a pattern: '*.internal'"),
         errors("{mode: reencrypt, cert: a, key: b, upstream: {sni: '*.internal'}}"));
   }
+
+  @Test
+  void clientAuthNeedsAClientCa() {
+    assertEquals(TlsConfig.ClientAuth.REQUIRE, tls("{mode: terminate, cert: a, key: b, clientAuth: require, clientCa: ca.pem}").clientAuth());
+    assertEquals("ca.pem", tls("{mode: terminate, cert: a, key: b, clientAuth: request, clientCa: ca.pem}").clientCa());
+    assertEquals(List.of("routes[0].tls.clientCa: required with clientAuth require"), errors("{mode: terminate, cert: a, key: b, clientAuth: require}"));
+  }
 }
