@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-ALL_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close memory startup jmh"
+ALL_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close tlsterm_ka tlsterm_close memory startup jmh"
 case $MODE in
   quick) RUNS=${BENCH_RUNS:-3}; SECONDS_PER_RUN=${BENCH_SECONDS:-3}; MEM_RUNS=1; STARTUP_RUNS=3
          JAVA2_SCENARIOS="iperf1 iperf8 http_ka"

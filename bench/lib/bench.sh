@@ -152,6 +152,7 @@ make_certs() {
       -subj "/CN=$name.bench.test" -addext "subjectAltName=$sans" \
       -keyout "$RUN/certs/$name.key" -out "$RUN/certs/$name.pem" >/dev/null 2>&1 || die "openssl req"
   done
+  cat "$RUN/certs/a.pem" "$RUN/certs/a.key" >"$RUN/certs/a-haproxy.pem" # HAProxy's crt: chain and key in one file
 }
 
 render() { # template name -> path
@@ -188,12 +189,14 @@ start_backends() {
   record_children "$NGINX_BACKEND_PID" nginx-backend
 }
 
-# Port prefix of a proxy's three listeners (mux, raw, hold): PORT_PREFIX + 1/2/3.
-proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
+# Port prefix of a proxy's four listeners (mux, raw, hold, term): PORT_PREFIX + 1/2/3/4. "term"
+# terminates TLS (ECDSA P-256 certificate a.pem) and relays plaintext HTTP to the backend; its
+# direct reference is nginx's own HTTPS server.
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|term)
   local base
   case $1 in
     direct)
-      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; esac
+      case $2 in mux-http) echo 18080 ;; mux-tls | term) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; esac
       return ;;
     haproxy) base=20000 ;;
     nginx) base=21000 ;;
@@ -201,7 +204,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold)
     l4mux-jdk*) base=23000 ;;
     l4mux-base) base=24000 ;;
   esac
-  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; esac
+  case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; term) echo $((base + 4)) ;; esac
 }
 
 start_haproxy() {
@@ -210,7 +213,7 @@ start_haproxy() {
   haproxy -c -q -f "$conf" >"$RUN/haproxy-check.log" 2>&1 || die "haproxy config: $(cat "$RUN/haproxy-check.log")"
   start haproxy proxy haproxy -db -f "$conf"
   PROXY_PID=$LAST_PID
-  wait_port 20001; wait_port 20002; wait_port 20003
+  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004
 }
 
 start_nginx() {
@@ -218,7 +221,7 @@ start_nginx() {
   conf=$(render nginx-stream.conf.in nginx-stream)
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
-  wait_port 21001; wait_port 21002; wait_port 21003
+  wait_port 21001; wait_port 21002; wait_port 21003; wait_port 21004
   record_children "$PROXY_PID" nginx-stream
 }
 
@@ -226,12 +229,13 @@ start_nginx() {
 # Other instances than "l4mux" get the ports of their proxy_port base (220xx -> 230xx, 240xx).
 start_l4mux() {
   local name=$1 java=$2 jar=${3:-$L4MUX_JAR} conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() t0 prefix
+  conf=$RUN/$name.yaml
+  prefix=220
   if [ "$name" != l4mux ]; then
     prefix=$(( $(proxy_port "$name" raw) / 100 )) # 230 for 23002
-    conf=$RUN/$name.yaml
-    sed -e "s/127\.0\.0\.1:220/127.0.0.1:$prefix/g" "$BENCH/l4mux.yaml" >"$conf"
     admin=127.0.0.1:$(( prefix / 10 ))900
   fi
+  sed -e "s/127\.0\.0\.1:220/127.0.0.1:$prefix/g" -e "s|@RUN@|$RUN|g" "$BENCH/l4mux.yaml" >"$conf"
   read -r -a opts <<<"$L4MUX_JVM_OPTS"
   [ "$(java_major "$java")" -ge 24 ] && opts+=(--sun-misc-unsafe-memory-access=allow)
   [ -n "${L4MUX_JFR:-}" ] && opts+=(-XX:+FlightRecorder "-XX:StartFlightRecording=name=bench,settings=profile")
@@ -307,6 +311,7 @@ run_wrk() { # scenario proxy run
   case $scenario in
     http_*) port=$(proxy_port "$proxy" mux-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
     tls_*) port=$(proxy_port "$proxy" mux-tls); url="https://localhost:$port/" ;;  # SNI = URL host
+    tlsterm_*) port=$(proxy_port "$proxy" term); url="https://localhost:$port/" ;;
   esac
   case $scenario in *_close) args+=(-H 'Connection: close') ;; esac
   out=$RUN/wrk-$scenario-$proxy-$run.txt
@@ -469,7 +474,7 @@ main() {
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
-  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_*) traffic="$traffic $s" ;; esac; done
+  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | tlsterm_*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
     for s in $traffic; do

@@ -19,6 +19,8 @@ SCENARIOS = OrderedDict([
     ("http_ka", "HTTP by Host, keep-alive"),
     ("tls_ka", "TLS passthrough by SNI, keep-alive"),
     ("tls_close", "TLS passthrough by SNI, new connection per request"),
+    ("tlsterm_ka", "TLS termination (ECDSA P-256, TLS 1.3), keep-alive"),
+    ("tlsterm_close", "TLS termination (ECDSA P-256, TLS 1.3), new connection per request"),
     ("memory", "idle relayed connections (fresh proxy)"),
     ("startup", "startup to /ready"),
 ])
