@@ -170,6 +170,7 @@ make_certs() {
       -subj "/CN=$name.bench.test" -addext "subjectAltName=$sans" \
       -keyout "$RUN/certs/$name.key" -out "$RUN/certs/$name.pem" >/dev/null 2>&1 || die "openssl req"
   done
+  cat "$RUN/certs/a.pem" "$RUN/certs/a.key" >"$RUN/certs/a-haproxy.pem" # HAProxy's crt: chain and key in one file
 }
 
 render() { # template name -> path
@@ -222,13 +223,15 @@ wait_udp_port() { # port [seconds]: until a UDP socket is bound to 127.0.0.1:por
   done
 }
 
-# Port prefix of a proxy's listeners (mux, raw, hold, pp and udp, stock, lb): PORT_PREFIX + 1/2/3/4/5/6
-# (4 is the PROXY scenario's TCP port and the UDP scenario's UDP port).
-proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|lb)
+# Port prefix of a proxy's listeners (mux, raw, hold, pp and udp, stock, lb, term): PORT_PREFIX +
+# 1/2/3/4/5/6/7 (4 is the PROXY scenario's TCP port and the UDP scenario's UDP port). "term"
+# terminates TLS (ECDSA P-256 certificate a.pem) and relays plaintext HTTP to the backend; its
+# direct reference is nginx's own HTTPS server.
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|lb|term)
   local base
   case $1 in
     direct)
-      case $2 in mux-http) echo 18080 ;; mux-tls) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; udp) echo 15400 ;;
+      case $2 in mux-http) echo 18080 ;; mux-tls | term) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; udp) echo 15400 ;;
         stock-http) echo 18180 ;; stock-tls) echo 18543 ;; lb) echo 18091 ;; esac
       return ;;
     haproxy) base=20000 ;;
@@ -240,7 +243,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|l
     l4mux-cds) base=27000 ;;
   esac
   case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; udp) echo $((base + 4)) ;;
-    stock-http | stock-tls) echo $((base + 5)) ;; lb) echo $((base + 6)) ;; esac
+    stock-http | stock-tls) echo $((base + 5)) ;; lb) echo $((base + 6)) ;; term) echo $((base + 7)) ;; esac
 }
 
 start_haproxy() {
@@ -249,7 +252,7 @@ start_haproxy() {
   haproxy -c -q -f "$conf" >"$RUN/haproxy-check.log" 2>&1 || die "haproxy config: $(cat "$RUN/haproxy-check.log")"
   start haproxy proxy haproxy -db -f "$conf"
   PROXY_PID=$LAST_PID
-  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004; wait_port 20005; wait_port 20006
+  wait_port 20001; wait_port 20002; wait_port 20003; wait_port 20004; wait_port 20005; wait_port 20006; wait_port 20007
 }
 
 start_nginx() {
@@ -257,7 +260,7 @@ start_nginx() {
   conf=$(render nginx-stream.conf.in nginx-stream)
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
-  wait_port 21001; wait_port 21002; wait_port 21003; wait_udp_port 21004; wait_port 21005; wait_port 21006
+  wait_port 21001; wait_port 21002; wait_port 21003; wait_udp_port 21004; wait_port 21005; wait_port 21006; wait_port 21007
   record_children "$PROXY_PID" nginx-stream
 }
 
@@ -265,12 +268,13 @@ start_nginx() {
 # Other instances than "l4mux" get the ports of their proxy_port base (220xx -> 230xx, 240xx).
 start_l4mux() {
   local name=$1 java=$2 jar=${3:-$L4MUX_JAR} conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() t0 prefix
+  conf=$RUN/$name.yaml
+  prefix=220
   if [ "$name" != l4mux ]; then
     prefix=$(( $(proxy_port "$name" raw) / 100 )) # 230 for 23002
-    conf=$RUN/$name.yaml
-    sed -e "s/127\.0\.0\.1:220/127.0.0.1:$prefix/g" "$BENCH/l4mux.yaml" >"$conf"
     admin=127.0.0.1:$(( prefix / 10 ))900
   fi
+  sed -e "s/127\.0\.0\.1:220/127.0.0.1:$prefix/g" -e "s|@RUN@|$RUN|g" "$BENCH/l4mux.yaml" >"$conf"
   read -r -a opts <<<"$L4MUX_JVM_OPTS"
   [ "$(java_major "$java")" -ge 24 ] && opts+=(--sun-misc-unsafe-memory-access=allow)
   case $name in
@@ -369,6 +373,7 @@ run_wrk() { # scenario proxy run [seconds] [traffic of this scenario, default th
     tls_*) port=$(proxy_port "$proxy" mux-tls); url="https://localhost:$port/" ;;  # SNI = URL host
     stock_http_*) port=$(proxy_port "$proxy" stock-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
     stock_tls_*) port=$(proxy_port "$proxy" stock-tls); url="https://localhost:$port/" ;;
+    tlsterm_*) port=$(proxy_port "$proxy" term); url="https://localhost:$port/" ;;
   esac
   case $kind in *_close) args+=(-H 'Connection: close') ;; esac
   out=$RUN/wrk-$scenario-$proxy-$run.txt
@@ -594,7 +599,7 @@ main() {
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
-  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | udp* | stock_* | lb_*) traffic="$traffic $s" ;; esac; done
+  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | udp* | stock_* | lb_* | tlsterm_*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
     case " $traffic " in *" http_close_pp "*) start_pp_sender ;; esac

@@ -29,6 +29,8 @@ SCENARIOS = OrderedDict([
     ("udp1000", "UDP echo, 1,000 flows, 1 datagram in flight each (no HAProxy: it has no UDP)"),
     ("lb_close", "4 backends, least connections + checks, new connection per request"),
     ("lb_ka", "4 backends, least connections + checks, keep-alive"),
+    ("tlsterm_ka", "TLS termination (ECDSA P-256, TLS 1.3), keep-alive"),
+    ("tlsterm_close", "TLS termination (ECDSA P-256, TLS 1.3), new connection per request"),
     ("memory", "idle relayed connections (fresh proxy)"),
     ("startup", "startup to /ready"),
 ])

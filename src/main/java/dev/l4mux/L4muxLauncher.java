@@ -133,7 +133,7 @@ public final class L4muxLauncher extends VertxApplication {
       return 2;
     }
     try {
-      ConfigParser.parse(ConfigFiles.read(Path.of(args[1])));
+      dev.l4mux.tls.CertificateStore.check(ConfigParser.parse(ConfigFiles.read(Path.of(args[1]))));
       out.println(args[1] + ": valid");
       return 0;
     } catch (ConfigException e) {

@@ -29,6 +29,7 @@ public final class NodeState {
   private final dev.l4mux.route.BackendStates backendStates = new dev.l4mux.route.BackendStates();
   private final dev.l4mux.health.HealthOpinions healthOpinions = new dev.l4mux.health.HealthOpinions();
   private final dev.l4mux.limits.Limiters limiters = new dev.l4mux.limits.Limiters();
+  private final dev.l4mux.tls.CertificateStore certificates;
   private volatile boolean draining;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
@@ -37,11 +38,17 @@ public final class NodeState {
     this.nodeName = nodeName;
     this.metrics = metrics;
     this.udpFlows = new dev.l4mux.udp.UdpFlows(new dev.l4mux.udp.UdpMetrics(metrics.registry()));
+    this.certificates = new dev.l4mux.tls.CertificateStore(metrics);
   }
 
   /** Every open UDP flow of the node, and its bound. */
   public dev.l4mux.udp.UdpFlows udpFlows() {
     return udpFlows;
+  }
+
+  /** The certificates and TLS contexts of the terminating routes (installed before the route table). */
+  public dev.l4mux.tls.CertificateStore certificates() {
+    return certificates;
   }
 
   public String nodeName() {

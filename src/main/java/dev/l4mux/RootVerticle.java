@@ -21,6 +21,9 @@ import dev.l4mux.relay.RouteRemoval;
 import dev.l4mux.route.RouteDecision;
 import dev.l4mux.route.RouteRequest;
 import dev.l4mux.route.RouteTable;
+import dev.l4mux.tls.CertificateStore;
+import dev.l4mux.tls.CertificateWatcher;
+import dev.l4mux.tls.TlsEngine;
 import dev.l4mux.route.RouterVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -76,10 +79,12 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
     directory = new NodeDirectory(vertx, state.nodeName(), this::stats);
     int loops = Listeners.eventLoops(vertx);
     return source.start(vertx, this::onFileChanged, this::onFileError)
-        .map(json -> {
-          ConfigParser.parse(json); // the local configuration must be valid even when the cluster's wins
+        .compose(json -> vertx.executeBlocking(() -> {
+          // The local configuration must be valid even when the cluster's wins (certificate files
+          // too; on a worker: the first TLS context loads the OpenSSL library).
+          CertificateStore.check(ConfigParser.parse(json));
           return json;
-        })
+        }))
         .onFailure(this::logStartFailure)
         .compose(local -> vertx.deployVerticle(() -> new RouterVerticle(state), new DeploymentOptions().setInstances(loops))
             .compose(id -> vertx.deployVerticle(new AccessLogVerticle(state)))
@@ -95,7 +100,9 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
           LOG.info("l4mux node " + state.nodeName() + " ready" + (vertx.isClustered() ? " (clustered)" : "")
               + " on " + NetworkTransport.describe(vertx) + " with "
               + source.describe() + " (version " + state.configVersion() + ", " + config.listeners().size() + " listeners, "
-              + config.routes().size() + " routes; ports " + state.allBoundPorts() + ")");
+              + config.routes().size() + " routes; ports " + state.allBoundPorts() + ")"
+              + (config.routes().stream().anyMatch(r -> r.tls().terminates()) ? "; TLS on the " + TlsEngine.get().describe() : ""));
+          watchCertificates();
         });
   }
 
@@ -132,8 +139,10 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
       return;
     }
     L4muxConfig config;
+    CertificateStore.Snapshot certificates;
     try {
       config = ConfigParser.parse(versioned.config());
+      certificates = CertificateStore.load(config);
     } catch (ConfigException e) {
       LOG.warning("configuration version " + versioned.version() + " is invalid here; keeping " + state.configVersion());
       e.errors().forEach(err -> LOG.warning("  " + err));
@@ -141,12 +150,26 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
     }
     boolean first = state.routeTable() == null;
     L4muxConfig before = first ? null : state.routeTable().config();
+    state.certificates().install(certificates); // before the table whose routes use them
     state.install(new RouteTable(versioned.version().number(), config, state.backendStates()), versioned.version());
     RouteRemoval.apply(vertx, state.connections(), before, config);
     if (!first && !state.isDraining()) {
       LOG.info("configuration version " + versioned.version() + " applied");
       listeners.reconcile(config).onFailure(e -> LOG.log(Level.SEVERE, "configuration version " + versioned.version() + ": " + e.getMessage()));
     }
+  }
+
+  /**
+   * Checks the certificate files of the terminating routes every second, on a worker (a reload reads
+   * files and builds TLS contexts), one check at a time.
+   */
+  private void watchCertificates() {
+    CertificateWatcher watcher = new CertificateWatcher(state.certificates());
+    long period = Long.getLong("l4mux.certificateScanMs", 1000);
+    vertx.setPeriodic(period, id -> vertx.executeBlocking(() -> {
+      watcher.check();
+      return null;
+    }, true));
   }
 
   @Override
@@ -174,7 +197,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
   public Future<JsonObject> putConfig(Buffer body) {
     try {
       JsonObject json = ConfigFiles.parseText(body.toString());
-      ConfigParser.parse(json);
+      CertificateStore.check(ConfigParser.parse(json));
       return distribution.push(json).map(v -> new JsonObject().put("version", v.version().number()).put("node", v.version().node()));
     } catch (ConfigException e) {
       return Future.failedFuture(e);

@@ -5,6 +5,8 @@ import dev.l4mux.config.AdminConfig;
 import dev.l4mux.relay.ProxiedConnection;
 import dev.l4mux.route.Backend;
 import dev.l4mux.route.RouteTable;
+import dev.l4mux.tls.CertificatesView;
+import dev.l4mux.tls.TlsEngine;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -153,11 +155,18 @@ public final class AdminVerticle extends VerticleBase {
       state.routeTable().config().listeners().forEach(l -> list.add(new JsonObject()
           .put("name", l.name())
           .put("bind", new JsonArray(l.bind().stream().map(Object::toString).toList()))
-          .put("ports", new JsonArray(state.boundPorts(l.name())))));
+          .put("ports", new JsonArray(state.boundPorts(l.name())))
+          .put("tlsEngine", terminates(l.name()) ? TlsEngine.get().id() : null)));
       json(request, 200, new JsonObject().put("listeners", list));
+    } else if (path.equals("/certificates") && method == HttpMethod.GET) {
+      json(request, 200, CertificatesView.of(state.certificates().snapshot()));
     } else {
       json(request, 404, error("no such resource: /api" + path));
     }
+  }
+
+  private boolean terminates(String listener) {
+    return state.routeTable().config().routes().stream().anyMatch(r -> r.appliesTo(listener) && r.tls().terminates());
   }
 
   /** The dashboard: one static page that polls the API (see src/main/resources/dashboard). */

@@ -33,11 +33,6 @@ public final class ConfigParser {
    */
   static final Map<String, String> NOT_SUPPORTED_YET =
       Map.ofEntries(
-          Map.entry("routes[].tls.mode=terminate", "TLS termination"),
-          Map.entry("routes[].tls.mode=reencrypt", "TLS re-encryption"),
-          Map.entry("routes[].tls.cert", "TLS certificates"),
-          Map.entry("routes[].tls.key", "TLS certificates"),
-          Map.entry("routes[].tls.certs", "TLS certificates"),
           Map.entry("routes[].tls.acme", "ACME certificates"));
 
   private static final List<String> TOP = List.of("admin", "defaults", "listeners", "routes");
@@ -120,6 +115,13 @@ public final class ConfigParser {
       }
       if (route != null && s.has("limits") && servesUdp(route, listeners)) {
         r.error(s.at("limits"), "not supported yet: limits for UDP flows (a UDP listener uses this route)");
+      }
+      if (route != null && route.tls().mode() != TlsConfig.Mode.PASSTHROUGH && servesUdp(route, listeners)) {
+        r.error(s.at("tls"), "not supported yet: TLS termination for UDP flows (a UDP listener uses this route)");
+      }
+      if (route != null && route.tls().mode() == TlsConfig.Mode.REENCRYPT && route.proxyProtocol().sends()) {
+        // The header would have to go out ahead of the backend's TLS handshake, in clear text.
+        r.error(s.at("proxyProtocol"), "not supported yet: sending a PROXY header on a reencrypt route");
       }
     }
     if (r.hasErrors()) {

@@ -13,6 +13,7 @@ import java.util.List;
  * @param access checked on the real client once this route is chosen
  * @param backendPolicy stickiness, retries, active health and outlier ejection
  * @param limits the route's connection limits and rates
+ * @param tls what l4mux does with TLS ({@link TlsConfig#PASSTHROUGH} unless configured)
  */
 public record RouteConfig(
     String name,
@@ -26,18 +27,25 @@ public record RouteConfig(
     ProxyProtocolSend proxyProtocol,
     AccessConfig access,
     BackendPolicy backendPolicy,
-    Limits limits) {
+    Limits limits,
+    TlsConfig tls) {
 
   public RouteConfig {
     listeners = List.copyOf(listeners);
     backends = List.copyOf(backends);
   }
 
-  /** A route that sends no PROXY header, has no access list, the default backend policy and no limits. */
+  /** A passthrough route that sends no PROXY header, has no access list, the default backend policy and no limits. */
   public RouteConfig(String name, List<String> listeners, Match match, List<BackendConfig> backends, Balance balance,
       Timeouts timeouts, KeepAlive keepAlive, boolean halfClose) {
+    this(name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, TlsConfig.PASSTHROUGH);
+  }
+
+  /** A route with this TLS treatment that sends no PROXY header, has no access list, the default backend policy and no limits. */
+  public RouteConfig(String name, List<String> listeners, Match match, List<BackendConfig> backends, Balance balance,
+      Timeouts timeouts, KeepAlive keepAlive, boolean halfClose, TlsConfig tls) {
     this(name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, ProxyProtocolSend.NONE, AccessConfig.NONE,
-        BackendPolicy.DEFAULT, Limits.NONE);
+        BackendPolicy.DEFAULT, Limits.NONE, tls);
   }
 
   public boolean appliesTo(String listener) {

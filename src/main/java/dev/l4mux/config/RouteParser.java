@@ -2,7 +2,6 @@ package dev.l4mux.config;
 
 import dev.l4mux.config.ConfigReader.Item;
 import dev.l4mux.config.ConfigReader.Section;
-import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,8 +37,6 @@ final class RouteParser {
           "onBackendDown");
   private static final List<String> MATCH = List.of("protocol", "sni", "alpn", "host", "source");
   private static final List<String> BACKEND = List.of("address", "weight");
-  private static final List<String> TLS = List.of("mode", "cert", "key", "certs", "acme");
-  private static final List<String> CERT = List.of("cert", "key");
   private static final List<String> TIMEOUTS =
       List.of("sniff", "proxyHeader", "connect", "idle", "drain", "udpIdle", "maxLifetime", "firstResponse");
 
@@ -47,7 +44,6 @@ final class RouteParser {
       List.of("tls", "http", "ssh", "quic", "wireguard", "unknown", "any");
   private static final List<String> BALANCES =
       Arrays.stream(Balance.values()).map(Balance::configName).toList();
-  private static final List<String> TLS_MODES = List.of("passthrough", "terminate", "reencrypt");
 
   static final int MAX_WEIGHT = 1000;
   private static final int MAX_ALPN_BYTES = 255; // RFC 7301 3.1: opaque ProtocolName<1..2^8-1>
@@ -55,11 +51,13 @@ final class RouteParser {
   private final ConfigReader r;
   private final ProxyProtocolParser proxyProtocol;
   private final BackendPolicyParser policyParser;
+  private final TlsParser tlsParser;
 
   RouteParser(ConfigReader r) {
     this.r = r;
     this.proxyProtocol = new ProxyProtocolParser(r);
     this.policyParser = new BackendPolicyParser(r);
+    this.tlsParser = new TlsParser(r);
   }
 
   /**
@@ -77,7 +75,7 @@ final class RouteParser {
       String b = s.choice("balance", BALANCES);
       balance = b == null ? null : Balance.valueOf(b.toUpperCase(Locale.ROOT));
     }
-    tls(s.section("tls", TLS));
+    TlsConfig tls = tlsParser.tls(s.section("tls", TlsParser.KEYS));
     ProxyProtocolSend pp = proxyProtocol.send(s.section("proxyProtocol", ProxyProtocolParser.SEND));
     AccessConfig access = proxyProtocol.access(s.section("access", ProxyProtocolParser.ACCESS));
     Limits limits = LimitsParser.limits(s.section("limits", LimitsParser.KEYS));
@@ -96,11 +94,12 @@ final class RouteParser {
         || balance == null
         || halfClose == null
         || pp == null
-        || access == null) {
+        || access == null
+        || tls == null) {
       return null;
     }
     return new RouteConfig(
-        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, pp, access, policy, limits);
+        name, listeners, match, backends, balance, timeouts, keepAlive, halfClose, pp, access, policy, limits, tls);
   }
 
   private List<String> listeners(Section s, Set<String> listenerNames) {
@@ -150,7 +149,7 @@ final class RouteParser {
     return new Match(protocol.equals("any") ? null : protocol, sni, alpn, host, source);
   }
 
-  private static String alpn(String id) {
+  static String alpn(String id) {
     if (id.getBytes(StandardCharsets.UTF_8).length > MAX_ALPN_BYTES) {
       throw new IllegalArgumentException("ALPN protocol id longer than 255 bytes");
     }
@@ -195,53 +194,6 @@ final class RouteParser {
           a.host() + " is not a backend host (it means every local interface)");
     }
     return a;
-  }
-
-  /** Validates {@code tls}; every mode but passthrough is in the not-supported table for now. */
-  private void tls(Section s) {
-    if (s == null) {
-      return;
-    }
-    String mode = s.has("mode") ? s.choice("mode", TLS_MODES) : "passthrough";
-    s.string("cert");
-    s.string("key");
-    if (s.has("certs")) {
-      List<Item> items = s.list("certs", "a list of {cert, key} pairs");
-      if (items != null && items.isEmpty()) {
-        r.error(s.at("certs"), "must not be empty");
-      }
-      for (Item item : items == null ? List.<Item>of() : items) {
-        Section pair = r.section(item.loc(), item.value(), CERT);
-        if (pair != null) {
-          for (String key : CERT) {
-            if (pair.require(key)) {
-              pair.string(key);
-            }
-          }
-        }
-      }
-    }
-    if (s.has("acme") && !(s.get("acme") instanceof JsonObject)) {
-      // Its keys are defined with ACME support; until then only its shape is checked.
-      r.error(s.at("acme"), "expected a map, got " + ConfigReader.describe(s.get("acme")));
-    }
-    if (s.has("cert") != s.has("key")) {
-      String missing = s.has("cert") ? "key" : "cert";
-      r.error(s.at(missing), "required with " + (missing.equals("key") ? "cert" : "key"));
-    }
-    if (mode == null) {
-      return;
-    }
-    boolean hasCertificate = s.has("cert") || s.has("key") || s.has("certs") || s.has("acme");
-    if (mode.equals("passthrough")) {
-      for (String key : List.of("cert", "key", "certs", "acme")) {
-        if (s.has(key)) {
-          r.error(s.at(key), "only used with mode terminate or reencrypt");
-        }
-      }
-    } else if (!hasCertificate) {
-      r.error(s.at("mode"), "mode " + mode + " needs cert and key, certs, or acme");
-    }
   }
 
 }

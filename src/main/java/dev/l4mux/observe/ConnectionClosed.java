@@ -31,7 +31,8 @@ public record ConnectionClosed(
     Long connectMs,
     long durationMs,
     String closeReason,
-    Map<String, String> proxyTlvs) {
+    Map<String, String> proxyTlvs,
+    TlsFacts tls) {
 
   public ConnectionClosed {
     alpn = alpn == null ? List.of() : List.copyOf(alpn);
@@ -43,7 +44,7 @@ public record ConnectionClosed(
       String protocol, String sni, List<String> alpn, String host, String route, String backend, long bytesUp,
       long bytesDown, Long sniffMs, Long connectMs, long durationMs, String closeReason) {
     this(ts, id, node, listener, client, realClient, protocol, sni, alpn, host, route, backend, bytesUp, bytesDown,
-        sniffMs, connectMs, durationMs, closeReason, null);
+        sniffMs, connectMs, durationMs, closeReason, null, null);
   }
 
   /** The access log line (CONTRACT section 6): one JSON object, absent values as null. */
@@ -53,7 +54,7 @@ public record ConnectionClosed(
 
   /** Appends the access log line to {@code out}, without a line break. */
   public StringBuilder appendJsonLine(StringBuilder out) {
-    return JsonLine.begin(out)
+    JsonLine line = JsonLine.begin(out)
         .field("ts", ts.toString())
         .field("id", id)
         .field("node", node)
@@ -72,7 +73,14 @@ public record ConnectionClosed(
         .field("connectMs", connectMs)
         .field("durationMs", durationMs)
         .field("closeReason", closeReason)
-        .field("proxyTlvs", proxyTlvs)
-        .end();
+        .field("proxyTlvs", proxyTlvs);
+    if (tls != null) { // only where l4mux terminated TLS (CONTRACT section 6: "where they apply")
+      line.field("tlsMode", tls.mode())
+          .field("tlsVersion", tls.version())
+          .field("tlsCipher", tls.cipher())
+          .field("tlsAlpn", tls.alpn())
+          .field("clientCertSubject", tls.clientCertSubject());
+    }
+    return line.end();
   }
 }

@@ -35,6 +35,7 @@ public final class L4muxMetrics {
   private final Map<List<String>, BackendUp> backendUp = new ConcurrentHashMap<>();
   private final AtomicLong configVersion = new AtomicLong();
   private final AtomicLong socketsOpen = new AtomicLong();
+  private final Map<List<String>, Expiry> certificateExpiry = new ConcurrentHashMap<>();
 
   /**
    * @param registry where l4mux's meters live
@@ -141,6 +142,38 @@ public final class L4muxMetrics {
     counter("l4mux.health.checks", "Active health checks, by result", "route", route, "backend", backend, "result", result).increment();
   }
 
+  /** A TLS handshake with a client ended ({@code result}: success, failed, client_cert_refused). */
+  public void tlsHandshake(String listener, String route, String result, long nanos) {
+    counter("l4mux.tls.handshakes", "TLS handshakes l4mux completed or refused, by result", "listener", listener, "route", route, "result", result)
+        .increment();
+    timer("l4mux.tls.handshake", "Time from the ClientHello to the end of the handshake", "route", route).record(Duration.ofNanos(nanos));
+  }
+
+  /**
+   * Exposes {@code l4mux_certificate_expiry_seconds{route,name}} for the certificates served now
+   * (key: route and DNS name; value: notAfter); gauges of certificates no longer served are removed.
+   */
+  public synchronized void trackCertificateExpiry(Map<List<String>, java.time.Instant> notAfter) {
+    certificateExpiry.entrySet().removeIf(e -> {
+      if (notAfter.containsKey(e.getKey())) {
+        return false;
+      }
+      registry.remove(e.getValue().gauge);
+      return true;
+    });
+    notAfter.forEach((key, instant) -> {
+      Expiry cell = certificateExpiry.computeIfAbsent(key, k -> {
+        Expiry created = new Expiry();
+        created.gauge = Gauge.builder("l4mux.certificate.expiry.seconds", created, Expiry::secondsLeft)
+            .description("Seconds until the served certificate's notAfter")
+            .tags("route", k.get(0), "name", k.get(1))
+            .register(registry);
+        return created;
+      });
+      cell.notAfter = instant;
+    });
+  }
+
   public void configVersion(long version) {
     configVersion.set(version);
   }
@@ -193,6 +226,16 @@ public final class L4muxMetrics {
     key[0] = name;
     System.arraycopy(tags, 0, key, 1, tags.length);
     return List.of(key);
+  }
+
+  private static final class Expiry {
+    volatile java.time.Instant notAfter;
+    Gauge gauge;
+
+    double secondsLeft() {
+      java.time.Instant at = notAfter;
+      return at == null ? 0 : java.time.Duration.between(java.time.Instant.now(), at).toMillis() / 1000.0;
+    }
   }
 
   private static final class BackendUp {

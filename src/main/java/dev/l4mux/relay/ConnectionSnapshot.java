@@ -23,7 +23,8 @@ public record ConnectionSnapshot(
     long ageMs,
     Instant openedAt,
     String phase,
-    Map<String, String> proxyTlvs) {
+    Map<String, String> proxyTlvs,
+    dev.l4mux.observe.TlsFacts tls) {
 
   public JsonObject toJson() {
     return new JsonObject()
@@ -42,6 +43,12 @@ public record ConnectionSnapshot(
         .put("ageMs", ageMs)
         .put("openedAt", openedAt.toString())
         .put("phase", phase)
-        .put("proxyTlvs", proxyTlvs == null ? null : new JsonObject(new java.util.LinkedHashMap<String, Object>(proxyTlvs)));
+        .put("proxyTlvs", proxyTlvs == null ? null : new JsonObject(new java.util.LinkedHashMap<String, Object>(proxyTlvs)))
+        .put("tls", tls == null ? null : new JsonObject()
+            .put("mode", tls.mode())
+            .put("version", tls.version())
+            .put("cipher", tls.cipher())
+            .put("alpn", tls.alpn())
+            .put("clientCertSubject", tls.clientCertSubject()));
   }
 }

@@ -3,8 +3,10 @@ package dev.l4mux.relay;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
 import dev.l4mux.limits.Admission;
+import dev.l4mux.config.TlsConfig;
 import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.observe.L4muxMetrics;
+import dev.l4mux.observe.TlsFacts;
 import dev.l4mux.route.Backend;
 import dev.l4mux.route.RouteDecision;
 import dev.l4mux.route.RouteRequest;
@@ -13,6 +15,9 @@ import dev.l4mux.sniff.SniffDecision;
 import dev.l4mux.sniff.Sniffed;
 import dev.l4mux.sniff.SnifferCatalogue;
 import dev.l4mux.sniff.proxy.ProxyHeader;
+import dev.l4mux.tls.CertificateStore;
+import dev.l4mux.tls.TlsReencryption;
+import dev.l4mux.tls.TlsTermination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -81,6 +86,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private String closeReason;
   private Admission admission;
   private LifetimeTimers lifetimeTimers;
+  private TlsFacts tls;
 
   ProxiedConnection(long id, ListenerRuntime listenerRuntime, ListenerConfig listener, ClientPolicies policies, Channel client) {
     this.id = id;
@@ -373,7 +379,11 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         refuse(refusal);
         return;
       }
-      connectSoon(forward.candidates(), 0);
+      if (route.tls().terminates()) {
+        terminateTls(forward.candidates());
+      } else {
+        connectSoon(forward.candidates(), 0);
+      }
     } else if (decision instanceof RouteDecision.Reject rejection) {
       listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
       // Cut by the sniff timer before the bytes told what it is (silent, or a slowloris trickle):
@@ -384,11 +394,45 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * A terminating route: the handshake with the client comes first, on the sniffed ClientHello
+   * ({@link TlsTermination}); the backend is connected once it succeeded.
+   */
+  private void terminateTls(List<Backend> candidates) {
+    ByteBuf hello = prefix == null ? Unpooled.EMPTY_BUFFER : prefix;
+    prefix = null;
+    L4muxMetrics metrics = listenerRuntime.state().metrics();
+    CertificateStore.Selection selection = listenerRuntime.state().certificates().select(listener.name(), route, facts.sni());
+    if (selection == null) { // the route lost its certificates to a configuration change a moment ago
+      hello.release();
+      tlsRefused("tls_handshake");
+      return;
+    }
+    TlsTermination.start(client, HANDLER_NAME, route, selection, hello, listener.timeouts().sniff(), metrics, listener.name(),
+        established -> {
+          tls = established;
+          if (phase != Phase.CLOSED) {
+            connectSoon(candidates, 0);
+          }
+        },
+        this::tlsRefused);
+  }
+
+  /** The TLS handshake failed: the SSL handler sent its alert and closes the socket. */
+  private void tlsRefused(String reason) {
+    listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
+    listenerRuntime.state().metrics().rejected(listener.name(), reason);
+    closeReason = reason;
+    finish(reason);
+  }
+
   /** Counts the refusal, tells the client why in its own protocol where possible, and closes. */
   private void refuse(String reason) {
     listenerRuntime.state().metrics().rejected(listener.name(), reason);
     closeReason = reason;
-    ByteBuf message = Rejections.message(facts.protocol(), reason);
+    // After a terminated handshake the client's socket speaks TLS records through the SSL handler:
+    // a raw rejection would arrive as garbage; closing sends close_notify instead.
+    ByteBuf message = tls != null ? null : Rejections.message(facts.protocol(), reason);
     if (message != null && client.isActive()) {
       client.writeAndFlush(message, client.voidPromise());
     } else if (message != null) {
@@ -434,6 +478,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     Relay attempted = new Relay(client, upstream, metrics.bytes(route.name(), "upstream"), metrics.bytes(route.name(), "downstream"),
         route.keepAlive().effectiveIdle(route.timeouts().idle()), route.halfClose(), this::finish);
     upstream.pipeline().addLast(HANDLER_NAME, attempted.backendHandler());
+    io.netty.util.concurrent.Future<Channel> upstreamTls = route.tls().mode() != TlsConfig.Mode.REENCRYPT ? null
+        : TlsReencryption.attach(upstream, HANDLER_NAME, listenerRuntime.state().certificates(), route.name(), tls, facts.sni(),
+            candidate.address(), route.timeouts().connect(), metrics, listener.name());
     listenerRuntime.connector().connect(client.eventLoop(), upstream, candidate).addListener(connected -> {
       if (!connected.isSuccess()) {
         candidate.connectFailed();
@@ -447,21 +494,41 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         upstream.close(); // the client left while we were connecting
         return;
       }
-      connectNanos = System.nanoTime() - started;
-      backend = candidate;
-      candidate.connected();
-      metrics.backendConnected(route.name(), connectNanos);
-      metrics.connectionCompleted(listener.name(), route.name(), facts.protocol(), "forwarded");
-      phase = Phase.RELAYING;
-      relay = attempted;
-      ByteBuf replay = prefix;
-      prefix = null;
-      boolean clientSent = replay != null && replay.isReadable();
-      sendProxyHeader(upstream, replay);
-      relay.start(replay, clientEnded);
-      lifetimeTimers = LifetimeTimers.arm(client.eventLoop(), route.timeouts(), System.nanoTime() - acceptedNanos, clientSent,
-          relay::bytesUp, relay::bytesDown, this::close);
+      if (upstreamTls == null) {
+        relayTo(upstream, candidate, attempted, started);
+        return;
+      }
+      upstreamTls.addListener(handshake -> { // reencrypt: the backend's handshake, then the relay
+        if (phase == Phase.CLOSED) {
+          upstream.close();
+        } else if (handshake.isSuccess()) {
+          relayTo(upstream, candidate, attempted, started);
+        } else {
+          candidate.connectFailed();
+          LOG.fine(() -> "connection " + id + ": TLS with backend " + candidate.address() + " failed: " + handshake.cause());
+          upstream.close();
+          connectSoon(candidates, attempt + 1);
+        }
+      });
     });
+  }
+
+  private void relayTo(Channel upstream, Backend candidate, Relay attempted, long connectStarted) {
+    L4muxMetrics metrics = listenerRuntime.state().metrics();
+    connectNanos = System.nanoTime() - connectStarted;
+    backend = candidate;
+    candidate.connected();
+    metrics.backendConnected(route.name(), connectNanos);
+    metrics.connectionCompleted(listener.name(), route.name(), facts.protocol(), "forwarded");
+    phase = Phase.RELAYING;
+    relay = attempted;
+    ByteBuf replay = prefix;
+    prefix = null;
+    boolean clientSent = replay != null && replay.isReadable();
+    sendProxyHeader(upstream, replay);
+    relay.start(replay, clientEnded);
+    lifetimeTimers = LifetimeTimers.arm(client.eventLoop(), route.timeouts(), System.nanoTime() - acceptedNanos, clientSent,
+        relay::bytesUp, relay::bytesDown, this::close);
   }
 
   /** Writes the route's PROXY header, if it sends one, ahead of the replayed prefix. */
@@ -555,7 +622,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         relay == null ? 0 : relay.bytesUp(), relay == null ? 0 : relay.bytesDown(),
         sniffNanos < 0 ? null : TimeUnit.NANOSECONDS.toMillis(sniffNanos),
         connectNanos < 0 ? null : TimeUnit.NANOSECONDS.toMillis(connectNanos),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), closeReason, identity.tlvs());
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), closeReason, identity.tlvs(), tls);
   }
 
   /** A point-in-time view for the admin API (read from another thread: values may lag slightly). */
@@ -569,6 +636,6 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         rt == null ? null : rt.name(), b == null ? null : b.address().toString(),
         r == null ? 0 : r.bytesUp(), r == null ? 0 : r.bytesDown(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), Instant.ofEpochMilli(acceptedAtMillis),
-        phase.name().toLowerCase(java.util.Locale.ROOT), identity.tlvs());
+        phase.name().toLowerCase(java.util.Locale.ROOT), identity.tlvs(), tls);
   }
 }

@@ -64,7 +64,8 @@ public final class RouteTable {
       routesByListener.put(listener.name(), new ListenerRoutes(
           List.copyOf(applicable),
           fallback,
-          applicable.isEmpty() || applicable.stream().anyMatch(r -> !r.route().match().needsNoSniffing()),
+          // A terminating route needs the ClientHello's SNI to choose its certificate.
+          applicable.isEmpty() || applicable.stream().anyMatch(r -> !r.route().match().needsNoSniffing() || r.route().tls().terminates()),
           applicable.stream().anyMatch(r -> !r.route().match().source().isEmpty())));
     }
   }

@@ -1,0 +1,13 @@
+package dev.l4mux.observe;
+
+/**
+ * What a terminated TLS session was (CONTRACT section 6: {@code tlsMode}, {@code tlsVersion},
+ * {@code tlsCipher}, {@code clientCertSubject}).
+ *
+ * @param mode {@code terminate} or {@code reencrypt}
+ * @param version the negotiated version, e.g. {@code TLSv1.3}
+ * @param cipher the negotiated suite (IANA name)
+ * @param alpn the protocol negotiated with the client, or null
+ * @param clientCertSubject the verified client certificate's subject (RFC 4514), or null
+ */
+public record TlsFacts(String mode, String version, String cipher, String alpn, String clientCertSubject) {}
