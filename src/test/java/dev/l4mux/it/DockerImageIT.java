@@ -160,6 +160,24 @@ class DockerImageIT {
   }
 
   /**
+   * The default target: the Maven stage builds the jar inside the build. Needs a Maven image that
+   * reaches Maven Central, named by {@code -Dl4mux.docker.buildImage=IMAGE} (e.g. one made by
+   * {@code docker/debian-base-image.sh IMAGE openjdk-17-jdk-headless maven}); skipped without it.
+   */
+  @Test
+  void defaultTargetBuildsTheJarInTheMavenStage() {
+    String buildImage = System.getProperty("l4mux.docker.buildImage", "");
+    org.junit.jupiter.api.Assumptions.assumeFalse(buildImage.isBlank(), "no -Dl4mux.docker.buildImage: the Maven stage is not built");
+    ExternalProcess.Result build = ExternalProcess.run(List.of("docker", "build", "--network", "host",
+        "-f", PROJECT.resolve("docker/Dockerfile").toString(), "--build-arg", "BUILD_IMAGE=" + buildImage,
+        "--build-arg", "RUNTIME_IMAGE=" + BASE_IMAGE, "-t", IMAGE + "-maven", PROJECT.toString()), new byte[0], Duration.ofMinutes(20));
+    assertEquals(0, build.exitCode(), "docker build (Maven stage):\n" + build.stdout() + build.stderr());
+    ExternalProcess.Result version = docker(Duration.ofSeconds(60), "run", "--rm", IMAGE + "-maven", "--version");
+    assertEquals(0, version.exitCode(), version.stderr());
+    assertTrue(version.stdout().startsWith("l4mux " + VersionIT.projectVersion() + " "), version.stdout());
+  }
+
+  /**
    * docker/compose.yaml as it is, except what the loopback-only rule of this machine needs: each
    * l4mux service on the host's network (no bridge, no published ports), so the service names
    * become 127.0.0.1 with a port each, and a copy of cluster/cluster-lan.xml with a free port
