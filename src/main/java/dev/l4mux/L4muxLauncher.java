@@ -4,6 +4,7 @@ import dev.l4mux.config.ConfigError;
 import dev.l4mux.config.ConfigException;
 import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
+import dev.l4mux.observe.LogFiles;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.metrics.MetricsOptions;
@@ -30,6 +31,9 @@ import java.util.List;
  *   <li>{@code validate FILE}: checks a configuration, exit 0 when valid, else 1 with one
  *       {@code path: message} line per error.
  *   <li>{@code train [SECONDS]}: a training run for the JVM's ahead-of-time caches ({@link Training}).
+ *   <li>{@code --version}: prints l4mux's version (the Maven project's) and exits 0.
+ *   <li>{@code --log-dir DIR} (or {@code L4MUX_LOG_DIR}): access log and node log in rotated files
+ *       ({@link LogFiles}).
  * </ul>
  */
 public final class L4muxLauncher extends VertxApplication {
@@ -49,11 +53,16 @@ public final class L4muxLauncher extends VertxApplication {
     if (args.length > 0 && args[0].equals("train")) {
       System.exit(Training.run(args, System.out, System.err));
     }
+    if (List.of(args).contains("--version") || List.of(args).contains("-version")) {
+      System.out.println(L4muxVersion.describe());
+      System.exit(0);
+    }
     if (List.of(args).contains("--help") || List.of(args).contains("-h") || List.of(args).contains("-help")) {
       System.out.println(HELP_PREAMBLE);
     }
     String[] rewritten;
     try {
+      args = useLogDir(args);
       rewritten = rewriteConfArgument(args);
       checkConfigFile(rewritten);
       NetworkTransport.choose(NetworkTransport.requested()); // an impossible choice stops the start here
@@ -76,6 +85,32 @@ public final class L4muxLauncher extends VertxApplication {
     }
   }
 
+  /**
+   * Takes {@code --log-dir DIR} (or {@code --log-dir=DIR}) out of the arguments (the Vert.x
+   * launcher does not know it) and, with it or {@code L4MUX_LOG_DIR}, sends the logs to files.
+   */
+  static String[] useLogDir(String[] args) {
+    List<String> rest = new ArrayList<>();
+    String dir = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--log-dir") || args[i].equals("-log-dir")) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(args[i] + ": a directory is required");
+        }
+        dir = args[++i];
+      } else if (args[i].startsWith("--log-dir=")) {
+        dir = args[i].substring("--log-dir=".length());
+      } else {
+        rest.add(args[i]);
+      }
+    }
+    LogFiles.Settings settings = LogFiles.Settings.from(dir, System.getenv());
+    if (settings != null) {
+      LogFiles.install(settings);
+    }
+    return rest.toArray(String[]::new);
+  }
+
   private static final String HELP_PREAMBLE = """
       l4mux: a layer-4 (TCP) reverse proxy and protocol multiplexer.
 
@@ -86,8 +121,12 @@ public final class L4muxLauncher extends VertxApplication {
                                                  training run for -XX:AOTCacheOutput (JDK 25) or
                                                  -XX:ArchiveClassesAtExit (JDK 17), see README
         java -jar l4mux.jar -cluster             join the cluster configured in cluster/
+        java -jar l4mux.jar --log-dir DIR        access log in DIR/access.log, node log in DIR/l4mux.log (rotated)
+        java -jar l4mux.jar --version            print the version and exit
 
-      Environment: L4MUX_CONFIG, L4MUX_NODE_NAME, L4MUX_ADMIN_LISTEN. SIGTERM/SIGINT drain and exit 0.
+      Environment: L4MUX_CONFIG, L4MUX_NODE_NAME, L4MUX_ADMIN_LISTEN, L4MUX_ADMIN_TOKEN, L4MUX_LOG_DIR,
+      L4MUX_LOG_MAX_SIZE, L4MUX_LOG_FILES, L4MUX_CLUSTER_CONFIG, L4MUX_CLUSTER_MEMBERS, L4MUX_TRANSPORT.
+      SIGTERM/SIGINT drain and exit 0.
       The Vert.x launcher's own options follow (the main verticle is preset).
       """;
 
@@ -97,12 +136,19 @@ public final class L4muxLauncher extends VertxApplication {
    * {@code cluster.xml} on the classpath), never vertx-hazelcast's multicast default.
    */
   private static void useClusterConfig() {
+    String members = System.getenv("L4MUX_CLUSTER_MEMBERS");
+    if (members != null && !members.isBlank() && System.getProperty(MEMBERS_PROPERTY) == null) {
+      // cluster/cluster-lan.xml reads its member list as ${l4mux.cluster.members}: Hazelcast
+      // replaces variables from system properties, not from the environment.
+      System.setProperty(MEMBERS_PROPERTY, members.trim());
+    }
     if (System.getProperty(HAZELCAST_CONFIG_PROPERTY) != null) {
       return;
     }
     String env = System.getenv("L4MUX_CLUSTER_CONFIG");
     Path file = Path.of(env != null && !env.isBlank() ? env : "cluster/cluster.xml");
     if (Files.isRegularFile(file)) {
+      requireMembersWhereUsed(file);
       System.setProperty(HAZELCAST_CONFIG_PROPERTY, file.toAbsolutePath().toString());
     } else if (env != null && !env.isBlank()) {
       throw new IllegalArgumentException("L4MUX_CLUSTER_CONFIG: " + file.toAbsolutePath() + " does not exist");
@@ -110,6 +156,19 @@ public final class L4muxLauncher extends VertxApplication {
   }
 
   private static final String HAZELCAST_CONFIG_PROPERTY = "vertx.hazelcast.config";
+  private static final String MEMBERS_PROPERTY = "l4mux.cluster.members";
+
+  /** A file that names ${l4mux.cluster.members} without L4MUX_CLUSTER_MEMBERS would join nobody. */
+  private static void requireMembersWhereUsed(Path file) {
+    try {
+      if (Files.readString(file).contains("${" + MEMBERS_PROPERTY + "}") && System.getProperty(MEMBERS_PROPERTY) == null) {
+        throw new IllegalArgumentException("L4MUX_CLUSTER_MEMBERS: not set, but " + file
+            + " takes its member list from it (e.g. L4MUX_CLUSTER_MEMBERS=10.0.0.1,10.0.0.2:5701)");
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("L4MUX_CLUSTER_CONFIG: cannot read " + file + ": " + e.getMessage());
+    }
+  }
 
   /** Fails fast, before Vert.x starts, when the configuration given by {@code -conf} is invalid. */
   private static void checkConfigFile(String[] args) {

@@ -26,8 +26,20 @@ public final class NetworkTransport {
 
   /** A builder for a node's Vert.x with the chosen transport. */
   public static VertxBuilder vertxBuilder(VertxOptions options) {
-    return Vertx.builder().with(options).withTransport(choose(requested()));
+    String requested = requested();
+    Transport chosen = choose(requested);
+    if (requested.equals("auto") && chosen != Transport.IO_URING && Transport.IO_URING != null
+        && FALLBACK_LOGGED.compareAndSet(false, true)) {
+      // Expected in a container under Docker's default seccomp profile (io_uring_setup denied) or
+      // with kernel.io_uring_disabled: said once, then the node runs on the fallback.
+      Throwable cause = Transport.IO_URING.unavailabilityCause();
+      dev.l4mux.observe.NodeLog.info("io_uring unavailable (" + (cause == null ? "no reason given" : cause.getMessage())
+          + "); using " + (chosen == Transport.EPOLL ? "epoll" : "nio"));
+    }
+    return Vertx.builder().with(options).withTransport(chosen);
   }
+
+  private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_LOGGED = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** What the operator asked for: the system property, else the environment, else {@code auto}. */
   static String requested() {

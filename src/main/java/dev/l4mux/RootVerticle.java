@@ -183,13 +183,19 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
     return vertx.deployVerticle(admin).mapEmpty();
   }
 
-  /** The admin server is node-local: the local configuration and L4MUX_ADMIN_LISTEN, never a pushed one. */
+  /**
+   * The admin server is node-local: the local configuration, L4MUX_ADMIN_LISTEN and
+   * L4MUX_ADMIN_TOKEN (a container's secret), never a pushed one.
+   */
   private static AdminConfig adminConfig(AdminConfig fromConfig) {
-    String override = System.getenv("L4MUX_ADMIN_LISTEN");
-    if (override == null || override.isBlank()) {
+    String listen = System.getenv("L4MUX_ADMIN_LISTEN");
+    String token = System.getenv("L4MUX_ADMIN_TOKEN");
+    if ((listen == null || listen.isBlank()) && (token == null || token.isEmpty())) {
       return fromConfig;
     }
-    JsonObject json = new JsonObject().put("admin", new JsonObject().put("listen", override).put("token", fromConfig.token()));
+    JsonObject json = new JsonObject().put("admin", new JsonObject()
+        .put("listen", listen == null || listen.isBlank() ? fromConfig.listen().toString() : listen)
+        .put("token", token == null || token.isEmpty() ? fromConfig.token() : token));
     return ConfigParser.parse(json).admin();
   }
 
@@ -227,7 +233,8 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
 
   /** This node's entry in the cluster view. */
   private JsonObject stats() {
-    return state.stats().put("uptimeMs", System.currentTimeMillis() - startedAt).put("clustered", vertx.isClustered());
+    return state.stats().put("uptimeMs", System.currentTimeMillis() - startedAt).put("clustered", vertx.isClustered())
+        .put("l4muxVersion", L4muxVersion.current());
   }
 
   private void logStartFailure(Throwable failure) {

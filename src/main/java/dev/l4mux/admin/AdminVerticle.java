@@ -72,7 +72,7 @@ public final class AdminVerticle extends VerticleBase {
       if ((path.equals("/") || path.equals("/index.html")) && method == HttpMethod.GET) {
         dashboard(request);
       } else if (path.equals("/health") && method == HttpMethod.GET) {
-        json(request, 200, new JsonObject().put("status", "UP"));
+        json(request, 200, new JsonObject().put("status", "UP").put("version", dev.l4mux.L4muxVersion.current()));
       } else if (path.equals("/ready") && method == HttpMethod.GET) {
         boolean ready = state.isReady();
         json(request, ready ? 200 : 503,
@@ -140,6 +140,7 @@ public final class AdminVerticle extends VerticleBase {
     } else if (path.equals("/cluster") && method == HttpMethod.GET) {
       control.clusterView()
           .onSuccess(view -> json(request, 200, view
+              .put("l4muxVersion", dev.l4mux.L4muxVersion.current())
               .put("version", state.configVersion().number())
               .put("versionNode", state.configVersion().node())))
           .onFailure(e -> json(request, 500, error(String.valueOf(e.getMessage()))));

@@ -4,10 +4,6 @@ import dev.l4mux.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -15,17 +11,19 @@ import java.util.logging.Logger;
 
 /**
  * Writes one JSON line per closed connection (CONTRACT section 6) to the logger {@code l4mux.access},
- * which by default prints the bare line on stdout. Its consumer only queues each batch for an
- * {@link AccessLogWriter}, which formats and writes on a thread of its own, so neither a slow stdout
- * nor a lock shared with a writer can hold up an event loop. Operators can re-route the logger
- * through {@code java.util.logging} configuration.
+ * which by default prints the bare line on stdout, or in {@code DIR/access.log} with a log
+ * directory ({@link LogFiles}). Its consumer only queues each batch for an {@link AccessLogWriter},
+ * which formats and writes on a thread of its own, so neither a slow stdout or disk nor a lock
+ * shared with a writer can hold up an event loop. Operators can re-route the logger through
+ * {@code java.util.logging} configuration.
  */
 public final class AccessLogVerticle extends VerticleBase {
 
   public static final String LOGGER_NAME = "l4mux.access";
   private static final Logger ACCESS = Logger.getLogger(LOGGER_NAME);
 
-  private static final StdoutLineHandler STDOUT = new StdoutLineHandler();
+  private static final LineHandler STDOUT =
+      new LineHandler(LogFiles.accessLog() != null ? LogFiles.accessLog() : LineSink.stdout());
 
   static {
     if (ACCESS.getHandlers().length == 0 && System.getProperty("java.util.logging.config.file") == null) {
@@ -107,35 +105,34 @@ public final class AccessLogVerticle extends VerticleBase {
         .onComplete(v -> writer.close(CLOSE_WAIT_MS));
   }
 
-  /** Prints the message alone, one line per record. */
-  private static final class StdoutLineHandler extends Handler {
-    private final PrintStream out = new PrintStream(
-        new java.io.BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024), false, StandardCharsets.UTF_8);
+  /** Prints the message alone, one line per record, to stdout or the access log file. */
+  private static final class LineHandler extends Handler {
+    private final LineSink sink;
+
+    LineHandler(LineSink sink) {
+      this.sink = sink;
+    }
 
     @Override
     public void publish(LogRecord record) {
       if (isLoggable(record)) {
-        print(record.getMessage());
+        sink.write(record.getMessage() + "\n");
       }
     }
 
-    synchronized void print(String line) {
-      out.println(line);
-    }
-
     /** Lines that already end with a line break: one write for a whole batch. */
-    synchronized void printLines(CharSequence lines) {
-      out.append(lines);
+    void printLines(CharSequence lines) {
+      sink.write(lines);
     }
 
     @Override
-    public synchronized void flush() {
-      out.flush();
+    public void flush() {
+      sink.flush();
     }
 
     @Override
     public void close() {
-      out.flush();
+      sink.flush();
     }
   }
 }

@@ -50,6 +50,12 @@ public final class L4muxMetrics {
     Gauge.builder("l4mux.sockets.open", socketsOpen, AtomicLong::get)
         .description("Open relayed sockets, client and backend (a file descriptor each)")
         .register(registry);
+    Gauge.builder("l4mux.build.info", () -> 1)
+        .description("Always 1; the version label is l4mux's (the Maven project's)")
+        .tag("version", dev.l4mux.L4muxVersion.current())
+        .register(registry);
+    // process_files_open_files and process_files_max_files: the "descriptors near the limit" alert.
+    new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(registry);
   }
 
   /** A relayed socket (client or backend) was opened; {@link #socketClosed} when it closes. */

@@ -6,7 +6,8 @@ import java.util.logging.Logger;
 /**
  * The node's operational log ({@code java.util.logging} logger {@code l4mux}). During a SIGTERM
  * drain, java.util.logging has already reset itself in a JVM shutdown hook and would drop every
- * message; then lines go straight to stderr, so operators still see the drain.
+ * message; then lines go straight to stderr (or to {@code l4mux.log} with a log directory), so
+ * operators still see the drain.
  */
 public final class NodeLog {
 
@@ -18,7 +19,7 @@ public final class NodeLog {
     if (hasHandlers()) {
       LOG.info(message);
     } else {
-      System.err.println(LocalDateTime.now() + " INFO l4mux: " + message);
+      direct("INFO", message);
     }
   }
 
@@ -26,7 +27,17 @@ public final class NodeLog {
     if (hasHandlers()) {
       LOG.warning(message);
     } else {
-      System.err.println(LocalDateTime.now() + " WARNING l4mux: " + message);
+      direct("WARNING", message);
+    }
+  }
+
+  private static void direct(String level, String message) {
+    String line = LocalDateTime.now() + " " + level + " l4mux: " + message;
+    RotatingFile file = LogFiles.nodeLog();
+    if (file != null) {
+      file.write(line + "\n");
+    } else {
+      System.err.println(line);
     }
   }
 

@@ -1,0 +1,208 @@
+package dev.l4mux.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.l4mux.testsupport.ExternalProcess;
+import dev.l4mux.testsupport.Ports;
+import dev.l4mux.testsupport.TaggedBackend;
+import dev.l4mux.testsupport.TaggedBackends;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --log-dir DIR} (CONTRACT section 6): many connections through a jar node whose access log
+ * rotates every 64 KiB with 8 files kept. After each round of connections every access log line is
+ * whole JSON, no connection's line is missing or doubled across the rotations, and there are never
+ * more than 8 files; the node's own log is in {@code DIR/l4mux.log}, and stdout carries neither.
+ */
+class LogFilesIT {
+
+  private static final int ROUNDS = 6;
+  private static final int CONNECTIONS_PER_ROUND = 600; // ~200 KiB of access log: fits the 8 x 64 KiB kept
+  private static final int CLIENTS = 16;
+  private static final int FILES_KEPT = 8;
+  private static final long MAX_BYTES = 64 * 1024;
+  private static final List<String> FIELDS = List.of(
+      "ts", "id", "listener", "client", "realClient", "protocol", "sni", "alpn", "host", "route", "backend",
+      "bytesUp", "bytesDown", "sniffMs", "connectMs", "durationMs", "closeReason");
+
+  @TempDir Path dir;
+
+  private Vertx vertx;
+  private TaggedBackend echo;
+  private JarNode node;
+
+  @BeforeEach
+  void startBackend() throws Exception {
+    vertx = Vertx.vertx();
+    echo = TaggedBackends.tcpEcho(vertx, "echo").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (node != null) {
+      node.close();
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void accessLogRotatesWithoutLosingOrSplittingALine() throws Exception {
+    int listener = Ports.freePort();
+    Path logs = dir.resolve("logs");
+    Path config = dir.resolve("l4mux.yaml");
+    Files.writeString(config, """
+        listeners:
+          - name: edge
+            bind: ["127.0.0.1:%d"]
+        routes:
+          - name: echo
+            backends: [ { address: "127.0.0.1:%d" } ]
+        """.formatted(listener, echo.port()));
+    node = JarNode.start("logs", Ports.freePort(),
+        List.of("L4MUX_LOG_MAX_SIZE=64k", "L4MUX_LOG_FILES=" + FILES_KEPT),
+        List.of("--log-dir", logs.toString(), "-conf", config.toString()));
+    node.awaitReady(Duration.ofSeconds(30));
+
+    String nodeLog = Files.readString(logs.resolve("l4mux.log"));
+    assertTrue(nodeLog.contains("l4mux node logs ready"), "the node's log is in DIR/l4mux.log:\n" + nodeLog);
+
+    Set<Long> logged = new HashSet<>();
+    ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+    try {
+      for (int round = 1; round <= ROUNDS; round++) {
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < CONNECTIONS_PER_ROUND; i++) {
+          String payload = "round " + round + " connection " + i;
+          done.add(clients.submit(() -> {
+            assertEquals(payload, exchange(listener, payload));
+            return null;
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+        int expected = round * CONNECTIONS_PER_ROUND;
+        awaitLogged(logs, logged, expected, round);
+      }
+    } finally {
+      clients.shutdownNow();
+    }
+
+    Map<String, Long> files = logFiles(logs, "access.log");
+    assertEquals(FILES_KEPT, files.size(), "after about 20 rotations exactly the bounded number is kept: " + files);
+    files.forEach((name, size) -> assertTrue(size <= MAX_BYTES, name + " is " + size + " bytes, above 64 KiB"));
+    assertTrue(logFiles(logs, "l4mux.log").size() <= FILES_KEPT);
+    assertFalse(node.process().stdout().contains("\"closeReason\""), "access log lines on stdout:\n" + node.process().stdout());
+
+    ProcessHandle.of(node.process().pid()).ifPresent(ProcessHandle::destroy);
+    ExternalProcess.Result exit = node.process().await(Duration.ofSeconds(40));
+    assertEquals(0, exit.exitCode(), exit.stderr());
+    assertTrue(Files.readString(logs.resolve("l4mux.log")).contains("drained"),
+        "drain-time messages (after java.util.logging reset itself) still reach DIR/l4mux.log");
+  }
+
+  /**
+   * Waits until every connection made so far has its line, reading all files of a quiet writer;
+   * then checks that snapshot strictly.
+   */
+  private static void awaitLogged(Path logs, Set<Long> logged, int expected, int round) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      Map<Long, String> snapshot = new HashMap<>();
+      List<String> problems = new ArrayList<>();
+      for (String name : logFiles(logs, "access.log").keySet()) {
+        for (String line : Files.readAllLines(logs.resolve(name), StandardCharsets.UTF_8)) {
+          JsonObject json;
+          try {
+            json = new JsonObject(line);
+          } catch (DecodeException e) {
+            problems.add(name + ": not a whole JSON line: " + line);
+            continue;
+          }
+          for (String field : FIELDS) {
+            if (!json.containsKey(field)) {
+              problems.add(name + ": no " + field + " in " + line);
+            }
+          }
+          if (snapshot.put(json.getLong("id"), name) != null) {
+            problems.add(name + ": connection " + json.getLong("id") + " logged twice");
+          }
+        }
+      }
+      logged.addAll(snapshot.keySet());
+      if (logged.size() >= expected) {
+        assertEquals(List.of(), problems, "round " + round);
+        assertEquals(expected, logged.size(), "round " + round + ": one line per connection");
+        assertTrue(logFiles(logs, "access.log").size() <= FILES_KEPT, "round " + round + ": files " + logFiles(logs, "access.log"));
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("round " + round + ": " + logged.size() + " of " + expected + " connections logged; " + problems);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** The log's files (NAME, NAME.1, ...) and their sizes; anything else with the prefix fails. */
+  private static Map<String, Long> logFiles(Path logs, String name) throws IOException {
+    Map<String, Long> files = new HashMap<>();
+    try (Stream<Path> list = Files.list(logs)) {
+      for (Path p : list.toList()) {
+        String file = p.getFileName().toString();
+        if (file.startsWith(name)) {
+          assertTrue(file.equals(name) || file.matches(java.util.regex.Pattern.quote(name) + "\\.[1-9][0-9]*"), "unexpected file " + file);
+          files.put(file, Files.size(p));
+        }
+      }
+    }
+    return files;
+  }
+
+  private static String exchange(int port, String payload) throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(20_000);
+      OutputStream out = s.getOutputStream();
+      out.write(payload.getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = s.getInputStream();
+      byte[] reply = new byte[payload.length()];
+      int read = 0;
+      while (read < reply.length) {
+        int n = in.read(reply, read, reply.length - read);
+        if (n < 0) {
+          break;
+        }
+        read += n;
+      }
+      return new String(reply, 0, read, StandardCharsets.UTF_8);
+    }
+  }
+}
