@@ -39,6 +39,7 @@ public final class TlsTermination {
 
   static final String SSL_HANDLER = "l4mux-tls";
   private static final String HANDSHAKE_HANDLER = "l4mux-tls-handshake";
+  private static final String LINGER_HANDLER = "l4mux-tls-linger";
   private static final String FLUSH_HANDLER = "l4mux-tls-flush";
 
   /** Handshake results in {@code l4mux_tls_handshakes_total}. */
@@ -64,10 +65,13 @@ public final class TlsTermination {
     SslHandler ssl = selection.context().newHandler(client.alloc());
     ssl.setHandshakeTimeoutMillis(Math.max(1, timeout.toMillis()));
     ChannelPipeline pipeline = client.pipeline();
+    LingerAfterRefusal linger = new LingerAfterRefusal();
+    pipeline.addBefore(before, LINGER_HANDLER, linger); // towards the socket: sees the SSL handler's close
     pipeline.addBefore(before, SSL_HANDLER, ssl);
-    pipeline.addBefore(before, HANDSHAKE_HANDLER, new Handshake(ssl, route, metrics, listener, done, failed));
+    pipeline.addBefore(before, HANDSHAKE_HANDLER, new Handshake(ssl, route, metrics, listener, done, failed, linger));
     pipeline.addBefore(before, FLUSH_HANDLER, new FlushBeforeClose());
-    // The SSL handler is the pipeline's first: a read fired at the head reaches it first.
+    // The SSL handler (behind the linger handler, which passes reads on) is the pipeline's first: a
+    // read fired at the head reaches it first.
     pipeline.fireChannelRead(hello);
     pipeline.fireChannelReadComplete();
   }
@@ -80,11 +84,14 @@ public final class TlsTermination {
     private final String listener;
     private final Consumer<TlsFacts> done;
     private final Consumer<String> failed;
+    private final LingerAfterRefusal linger;
     private final long startedNanos = System.nanoTime();
     private boolean decided;
 
-    Handshake(SslHandler ssl, RouteConfig route, L4muxMetrics metrics, String listener, Consumer<TlsFacts> done, Consumer<String> failed) {
+    Handshake(SslHandler ssl, RouteConfig route, L4muxMetrics metrics, String listener, Consumer<TlsFacts> done, Consumer<String> failed,
+        LingerAfterRefusal linger) {
       this.ssl = ssl;
+      this.linger = linger;
       this.route = route;
       this.metrics = metrics;
       this.listener = listener;
@@ -99,9 +106,11 @@ public final class TlsTermination {
         ctx.pipeline().remove(this);
         long nanos = System.nanoTime() - startedNanos;
         if (completion.isSuccess()) {
+          ctx.pipeline().remove(linger); // only a refusal lingers
           metrics.tlsHandshake(listener, route.name(), SUCCESS, nanos);
           done.accept(facts(ssl, route.tls().mode().name().toLowerCase(Locale.ROOT)));
         } else {
+          linger.refused();
           boolean clientCertificate = route.tls().clientAuth() != TlsConfig.ClientAuth.NONE && refusedClientCertificate(completion.cause());
           String result = clientCertificate ? CLIENT_CERT_REFUSED : FAILED;
           metrics.tlsHandshake(listener, route.name(), result, nanos);
