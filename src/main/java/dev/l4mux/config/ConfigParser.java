@@ -119,10 +119,6 @@ public final class ConfigParser {
       if (route != null && route.tls().mode() != TlsConfig.Mode.PASSTHROUGH && servesUdp(route, listeners)) {
         r.error(s.at("tls"), "not supported yet: TLS termination for UDP flows (a UDP listener uses this route)");
       }
-      if (route != null && route.tls().mode() == TlsConfig.Mode.REENCRYPT && route.proxyProtocol().sends()) {
-        // The header would have to go out ahead of the backend's TLS handshake, in clear text.
-        r.error(s.at("proxyProtocol"), "not supported yet: sending a PROXY header on a reencrypt route");
-      }
     }
     if (r.hasErrors()) {
       return null;

@@ -481,6 +481,12 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     io.netty.util.concurrent.Future<Channel> upstreamTls = route.tls().mode() != TlsConfig.Mode.REENCRYPT ? null
         : TlsReencryption.attach(upstream, HANDLER_NAME, listenerRuntime.state().certificates(), route.name(), tls, facts.sni(),
             candidate.address(), route.timeouts().connect(), metrics, listener.name());
+    if (upstreamTls != null) {
+      ByteBuf header = proxyHeader();
+      if (header != null) {
+        ProxyHeaderSender.writeBeforeTls(upstream, header);
+      }
+    }
     listenerRuntime.connector().connect(client.eventLoop(), upstream, candidate).addListener(connected -> {
       if (!connected.isSuccess()) {
         candidate.connectFailed();
@@ -531,16 +537,23 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         relay::bytesUp, relay::bytesDown, this::close);
   }
 
-  /** Writes the route's PROXY header, if it sends one, ahead of the replayed prefix. */
+  /**
+   * Writes the route's PROXY header, if it sends one, ahead of the replayed prefix (a re-encrypting
+   * route wrote it before its TLS handshake).
+   */
   private void sendProxyHeader(Channel upstream, ByteBuf replay) {
-    ByteBuf header = ProxyHeaderSender.header(route.proxyProtocol(), identity.client(),
-        identity.destination((InetSocketAddress) client.localAddress()), facts, listenerRuntime.state().nodeName() + ":" + id, identity.header());
+    ByteBuf header = route.tls().mode() == TlsConfig.Mode.REENCRYPT ? null : proxyHeader();
     if (header != null) {
       upstream.write(header, upstream.voidPromise());
       if (replay == null || !replay.isReadable()) {
         upstream.flush(); // the relay flushes the replay, and the header with it
       }
     }
+  }
+
+  private ByteBuf proxyHeader() {
+    return ProxyHeaderSender.header(route.proxyProtocol(), identity.client(), identity.destination((InetSocketAddress) client.localAddress()),
+        facts, tls, listenerRuntime.state().nodeName() + ":" + id, identity.header());
   }
 
   /**

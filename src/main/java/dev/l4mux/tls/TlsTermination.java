@@ -22,6 +22,10 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
  * The TLS phase of a terminating connection: puts an {@link SslHandler} in front of the
@@ -144,16 +148,24 @@ public final class TlsTermination {
   static TlsFacts facts(SslHandler ssl, String mode) {
     SSLSession session = ssl.engine().getSession();
     String subject = null;
+    String commonName = null;
     try {
       Certificate[] peer = session.getPeerCertificates();
       if (peer.length > 0 && peer[0] instanceof X509Certificate certificate) {
         subject = certificate.getSubjectX500Principal().getName();
+        commonName = commonName(certificate);
       }
     } catch (SSLPeerUnverifiedException none) {
       // no client certificate (clientAuth none, or request without one)
     }
     String alpn = ssl.applicationProtocol();
-    return new TlsFacts(mode, session.getProtocol(), session.getCipherSuite(), alpn, subject);
+    return new TlsFacts(mode, session.getProtocol(), session.getCipherSuite(), alpn, subject, commonName);
+  }
+
+  /** The subject's first CN attribute (what a PROXY v2 {@code PP2_SUBTYPE_SSL_CN} carries), or null. */
+  static String commonName(X509Certificate certificate) {
+    RDN[] names = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+    return names.length == 0 ? null : IETFUtils.valueToString(names[0].getFirst().getValue());
   }
 
   /**
