@@ -2,10 +2,7 @@ package dev.l4mux.relay;
 
 import dev.l4mux.config.HostPort;
 import dev.l4mux.sniff.proxy.ProxyHeader;
-import dev.l4mux.sniff.proxy.ProxyHeaderParser;
 import dev.l4mux.sniff.proxy.ProxyTlv;
-import io.netty.buffer.ByteBuf;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.net.InetSocketAddress;
 import java.util.Map;
 
@@ -51,10 +48,6 @@ final class ClientIdentity {
   }
 
   /** True when {@code bytes} begin with a PROXY header that was not read (an untrusted peer's). */
-  boolean isForgedHeader(ByteBuf bytes) {
-    return header == null && bytes != null && bytes.isReadable() && ProxyHeaderParser.startsWithSignature(BufferInternal.buffer(bytes));
-  }
-
   String peerText() {
     return text(peer);
   }

@@ -72,7 +72,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> sniffTimer; // the PROXY header's timer, then the sniff timer
   private final ClientIdentity identity = new ClientIdentity();
   private ProxyHeaderPhase headerPhase; // non-null while a trusted peer's header is awaited
-  private boolean firstReadSeen;
+  private ForgedHeaderCheck forgedHeaderCheck = new ForgedHeaderCheck(); // null once decided, or for trusted peers
   private boolean forgedHeader; // an untrusted peer's first bytes are a PROXY header
   private boolean sniffTimedOut;
   private boolean clientEnded;
@@ -124,6 +124,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     identity.peer((InetSocketAddress) client.remoteAddress());
     if (policies.trusts(identity.peer())) {
       headerPhase = new ProxyHeaderPhase(policies.proxyProtocol(), listener.timeouts().proxyHeader(), maxSniffBytes());
+      forgedHeaderCheck = null; // a trusted peer: its header is read, not forged
       sniffTimer = client.eventLoop().schedule(this::onHeaderTimeout, headerPhase.timeout().toMillis(), TimeUnit.MILLISECONDS);
       return;
     }
@@ -158,8 +159,8 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object message) throws Exception {
-    if (!firstReadSeen) {
-      onFirstRead(message);
+    if (forgedHeaderCheck != null && message instanceof ByteBuf bytes) {
+      checkForgedHeader(bytes);
     }
     if (relay != null) {
       relay.clientHandler().channelRead(ctx, message);
@@ -213,15 +214,16 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Counts a PROXY header sent by a peer whose headers are not read (it stays in the stream). The
-   * first read holds it, as a sender writes its header at once (doc/proxy-protocol.txt section 2);
-   * checked here so it is seen also on listeners that connect before the first byte.
+   * Counts a PROXY header sent by a peer whose headers are not read (it stays in the stream): the
+   * first bytes, over as many reads as the signature takes, whether the relay runs yet or not.
    */
-  private void onFirstRead(Object message) {
-    firstReadSeen = true;
-    if (headerPhase == null && message instanceof ByteBuf bytes && identity.isForgedHeader(bytes)) {
+  private void checkForgedHeader(ByteBuf read) {
+    if (forgedHeaderCheck.forgedAfter(read)) {
       forgedHeader = true;
       listenerRuntime.state().metrics().proxyHeader(listener.name(), "untrusted");
+    }
+    if (forgedHeaderCheck.decided()) {
+      forgedHeaderCheck = null;
     }
   }
 

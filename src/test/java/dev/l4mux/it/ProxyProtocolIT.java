@@ -257,6 +257,17 @@ class ProxyProtocolIT {
       assertNull(c.realClient(), "the client address did not change");
     }
     assertEquals(before + 2, metric("l4mux_proxy_headers_total", "listener=\"untrusted\"", "result=\"untrusted\""));
+    // Split inside the signature, one piece per read: still recognised and counted.
+    assertEquals("other\n", exchange(node.port("untrusted"), Arrays.copyOfRange(forgedV2, 0, 5), Arrays.copyOfRange(forgedV2, 5, 9),
+        Arrays.copyOfRange(forgedV2, 9, forgedV2.length)));
+    assertArrayEquals(forgedV2, other.next(WAIT), "not stripped");
+    assertEquals("other\n", exchange(node.port("untrusted"), Arrays.copyOfRange(forgedV1, 0, 3), Arrays.copyOfRange(forgedV1, 3, forgedV1.length)));
+    assertArrayEquals(forgedV1, other.next(WAIT), "not stripped");
+    assertEquals(before + 4, metric("l4mux_proxy_headers_total", "listener=\"untrusted\"", "result=\"untrusted\""));
+    // "PROX" then bytes that are no signature: not counted
+    assertEquals("other\n", exchange(node.port("untrusted"), "PROX".getBytes(StandardCharsets.US_ASCII), "IMA hello!\n".getBytes(StandardCharsets.US_ASCII)));
+    other.next(WAIT);
+    assertEquals(before + 4, metric("l4mux_proxy_headers_total", "listener=\"untrusted\"", "result=\"untrusted\""));
     // With no route for it, a forged header is refused as bad_proxy_header rather than no_route.
     double rejected = metric("l4mux_rejections_total", "listener=\"untrusted-reject\"", "reason=\"bad_proxy_header\"");
     assertEquals("", exchange(node.port("untrusted-reject"), forgedV1));

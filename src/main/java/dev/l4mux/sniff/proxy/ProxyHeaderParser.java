@@ -51,6 +51,33 @@ public final class ProxyHeaderParser {
     return startsWith(in, ProxyV1Parser.SIGNATURE) || startsWith(in, ProxyV2Parser.SIGNATURE);
   }
 
+  /** Whether bytes begin with a PROXY signature, or are still too short to tell. */
+  public enum Signature { PRESENT, ABSENT, NEED_MORE }
+
+  /**
+   * {@link #startsWithSignature} for a prefix that may still grow: {@code NEED_MORE} while {@code
+   * in} is a strict prefix of the v1 ({@code "PROXY "}) or v2 signature, so a forged header split
+   * across reads is still recognised.
+   */
+  public static Signature signature(Buffer in) {
+    if (startsWithSignature(in)) {
+      return Signature.PRESENT;
+    }
+    return couldBecome(in, ProxyV1Parser.SIGNATURE) || couldBecome(in, ProxyV2Parser.SIGNATURE) ? Signature.NEED_MORE : Signature.ABSENT;
+  }
+
+  private static boolean couldBecome(Buffer in, byte[] signature) {
+    if (in.length() >= signature.length) {
+      return false;
+    }
+    for (int i = 0; i < in.length(); i++) {
+      if (in.getByte(i) != signature[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static boolean startsWith(Buffer in, byte[] signature) {
     if (in.length() < signature.length) {
       return false;

@@ -335,4 +335,21 @@ class ProxyHeaderParserTest {
     assertEquals(List.of(ProxyTlv.of(0xE0, new byte[] {1, 2, 3}), ProxyTlv.of(0xF8, new byte[] {'A'}), ProxyTlv.text(ProxyTlv.ALPN, "h2")), h.tlvs());
     assertEquals(Map.of("0xe0", "0x010203", "0xf8", "A", "alpn", "h2"), ProxyTlv.describe(h.tlvs()));
   }
+
+  @Test
+  void theSignatureOfAForgedHeaderIsToldOnEveryPrefix() {
+    byte[] v1 = "PROXY TCP4 203.0.113.7 192.0.2.1 1 2\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] v2 = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11};
+    for (byte[] header : List.of(v1, v2)) {
+      int signatureLength = header == v1 ? 6 : 12;
+      for (int n = 0; n <= header.length; n++) {
+        Buffer prefix = Buffer.buffer(java.util.Arrays.copyOf(header, n));
+        assertEquals(n < signatureLength ? ProxyHeaderParser.Signature.NEED_MORE : ProxyHeaderParser.Signature.PRESENT,
+            ProxyHeaderParser.signature(prefix), "prefix of " + n);
+      }
+    }
+    assertEquals(ProxyHeaderParser.Signature.ABSENT, ProxyHeaderParser.signature(Buffer.buffer("PROXIMA")));
+    assertEquals(ProxyHeaderParser.Signature.ABSENT, ProxyHeaderParser.signature(Buffer.buffer("GET / HTTP/1.1")));
+    assertEquals(ProxyHeaderParser.Signature.ABSENT, ProxyHeaderParser.signature(Buffer.buffer(new byte[] {0x0D, 0x0A, 0x0D, 0x0B})));
+  }
 }
