@@ -251,6 +251,23 @@ class ProxyHeaderParserTest {
   }
 
   @Test
+  void haproxy3CustomTlvsFixtureCarriesTheFormattedValuesAndAValidCrc() {
+    ProxyFixture f = ProxyFixture.named("haproxy-send-proxy-v2-custom-tlvs");
+    ProxyHeaderResult.Match m = match(f.bytes());
+    ProxyHeader h = m.header();
+    assertEquals(at("203.0.113.7", 37744), h.source());
+    assertEquals("tenant-203.0.113.7", h.tlv(0xE0).orElseThrow().text());
+    assertEquals("edge-1", h.tlv(0xE1).orElseThrow().text());
+    byte[] wrongCrc = f.bytes().clone();
+    wrongCrc[61] ^= 0x01; // the first byte of the CRC32C TLV's value (type 0x03 at offset 58)
+    assertEquals(0x03, wrongCrc[58]);
+    noMatch(wrongCrc);
+    assertEquals(HTTP_10, new String(f.bytes(), m.length(), f.bytes().length - m.length(), StandardCharsets.US_ASCII));
+    Map<String, String> described = ProxyTlv.describe(h.tlvs());
+    assertEquals("tenant-203.0.113.7", described.get("0xe0"));
+  }
+
+  @Test
   void haproxySslFixtureWithoutClientCertificate() {
     ProxyHeader h = match(ProxyFixture.named("haproxy-send-proxy-v2-ssl").bytes()).header();
     ProxyTlv ssl = h.tlv(ProxyTlv.SSL).orElseThrow();
