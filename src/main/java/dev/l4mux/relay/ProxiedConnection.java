@@ -16,12 +16,10 @@ import dev.l4mux.sniff.Sniffed;
 import dev.l4mux.sniff.SnifferCatalogue;
 import dev.l4mux.sniff.proxy.ProxyHeader;
 import dev.l4mux.tls.CertificateStore;
-import dev.l4mux.tls.TlsReencryption;
 import dev.l4mux.tls.TlsTermination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -384,7 +382,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       if (route.tls().terminates()) {
         terminateTls(forward.candidates());
       } else {
-        connectSoon(forward.candidates(), 0);
+        connectSoon(forward.candidates());
       }
     } else if (decision instanceof RouteDecision.Reject rejection) {
       listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
@@ -414,7 +412,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
         established -> {
           tls = established;
           if (phase != Phase.CLOSED) {
-            connectSoon(candidates, 0);
+            connectSoon(candidates);
           }
         },
         this::tlsRefused);
@@ -443,87 +441,40 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     finish(reason);
   }
 
-  /**
-   * Connects in a task of this event loop, after the batch of I/O events it runs in. On epoll this
-   * is required: Netty maps epoll events to channels by descriptor number, so a socket opened inside
-   * a batch can take the number of one closed earlier in it and receive that socket's stale events
-   * (EPOLLRDHUP: a close mid-connect; found by the HTTP {@code Connection: close} benchmark). On
-   * io_uring it is not needed, but measured faster all the same (docs/performance.md).
-   */
-  private void connectSoon(List<Backend> candidates, int attempt) {
-    client.eventLoop().execute(() -> {
-      if (phase != Phase.CLOSED) {
-        connect(candidates, attempt);
+  /** The connect phase ({@link BackendDial}): the candidates in turn, then the relay. */
+  private void connectSoon(List<Backend> candidates) {
+    new BackendDial(id, client, listenerRuntime, listener.name(), route, tls, facts.sni(), candidates, new BackendDial.Owner() {
+      @Override
+      public boolean closed() {
+        return phase == Phase.CLOSED;
       }
-    });
+
+      @Override
+      public ByteBuf proxyHeader() {
+        return ProxiedConnection.this.proxyHeader();
+      }
+
+      @Override
+      public void connected(Channel upstream, Backend backend, Relay relay, long connectNanos) {
+        relayTo(upstream, backend, relay, connectNanos);
+      }
+
+      @Override
+      public void noBackend() {
+        listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "failed");
+        refuse("backend_unavailable");
+      }
+
+      @Override
+      public void relayEnded(String reason) {
+        finish(reason);
+      }
+    }).start();
   }
 
-  private void connect(List<Backend> candidates, int attempt) {
-    if (attempt >= candidates.size()) {
-      listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "failed");
-      refuse("backend_unavailable");
-      return;
-    }
-    Backend candidate = candidates.get(attempt);
-    long started = System.nanoTime();
-    Channel upstream;
-    try {
-      upstream = listenerRuntime.sockets().newBackendChannel((int) Math.min(Integer.MAX_VALUE, route.timeouts().connect().toMillis()));
-    } catch (ChannelException noSocket) { // EMFILE: no backend would do better, and none is at fault
-      LOG.fine(() -> "connection " + id + ": no socket for a backend: " + noSocket.getMessage());
-      listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "failed");
-      refuse("backend_unavailable");
-      return;
-    }
-    listenerRuntime.track(upstream);
+  private void relayTo(Channel upstream, Backend candidate, Relay attempted, long connectNanos) {
     L4muxMetrics metrics = listenerRuntime.state().metrics();
-    Relay attempted = new Relay(client, upstream, metrics.bytes(route.name(), "upstream"), metrics.bytes(route.name(), "downstream"),
-        route.keepAlive().effectiveIdle(route.timeouts().idle()), route.halfClose(), this::finish);
-    upstream.pipeline().addLast(HANDLER_NAME, attempted.backendHandler());
-    io.netty.util.concurrent.Future<Channel> upstreamTls = route.tls().mode() != TlsConfig.Mode.REENCRYPT ? null
-        : TlsReencryption.attach(upstream, HANDLER_NAME, listenerRuntime.state().certificates(), route.name(), tls, facts.sni(),
-            candidate.address(), route.timeouts().connect(), metrics, listener.name());
-    if (upstreamTls != null) {
-      ByteBuf header = proxyHeader();
-      if (header != null) {
-        ProxyHeaderSender.writeBeforeTls(upstream, header);
-      }
-    }
-    listenerRuntime.connector().connect(client.eventLoop(), upstream, candidate).addListener(connected -> {
-      if (!connected.isSuccess()) {
-        candidate.connectFailed();
-        LOG.fine(() -> "connection " + id + ": backend " + candidate.address() + " failed: " + connected.cause());
-        if (phase != Phase.CLOSED) {
-          connectSoon(candidates, attempt + 1);
-        }
-        return;
-      }
-      if (phase == Phase.CLOSED) {
-        upstream.close(); // the client left while we were connecting
-        return;
-      }
-      if (upstreamTls == null) {
-        relayTo(upstream, candidate, attempted, started);
-        return;
-      }
-      upstreamTls.addListener(handshake -> { // reencrypt: the backend's handshake, then the relay
-        if (phase == Phase.CLOSED) {
-          upstream.close();
-        } else if (handshake.isSuccess()) {
-          relayTo(upstream, candidate, attempted, started);
-        } else {
-          candidate.connectFailed();
-          LOG.fine(() -> "connection " + id + ": TLS with backend " + candidate.address() + " failed: " + handshake.cause());
-          upstream.close();
-          connectSoon(candidates, attempt + 1);
-        }
-      });
-    });
-  }
-
-  private void relayTo(Channel upstream, Backend candidate, Relay attempted, long connectStarted) {
-    L4muxMetrics metrics = listenerRuntime.state().metrics();
-    connectNanos = System.nanoTime() - connectStarted;
+    this.connectNanos = connectNanos;
     backend = candidate;
     candidate.connected();
     metrics.backendConnected(route.name(), connectNanos);
