@@ -6,12 +6,18 @@ import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
 import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior;
 import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 
 /**
@@ -25,13 +31,18 @@ import javax.net.ssl.SSLException;
  */
 final class ServerContexts {
 
+  private static final char[] NO_PASSWORD = new char[0];
+
   private ServerContexts() {}
 
   static SslContext build(TlsConfig tls, ServedCertificate certificate, List<X509Certificate> clientCas) {
     try {
-      SslContextBuilder builder = SslContextBuilder
-          .forServer(certificate.certifiedKey().key(), certificate.certifiedKey().chain().toArray(X509Certificate[]::new))
-          .sslProvider(provider(certificate))
+      SslProvider provider = provider(certificate);
+      X509Certificate[] chain = certificate.certifiedKey().chain().toArray(X509Certificate[]::new);
+      SslContextBuilder builder = (provider == SslProvider.OPENSSL
+          ? SslContextBuilder.forServer(cachedKeyMaterial(certificate.certifiedKey().key(), chain))
+          : SslContextBuilder.forServer(certificate.certifiedKey().key(), chain))
+          .sslProvider(provider)
           .protocols(protocols(tls.minVersion()))
           .ciphers(tls.ciphers().isEmpty() ? TlsConfig.AEAD_SUITES : tls.ciphers(), SupportedCipherSuiteFilter.INSTANCE)
           .applicationProtocolConfig(alpn(tls.alpn()));
@@ -40,8 +51,29 @@ final class ServerContexts {
             .clientAuth(tls.clientAuth() == TlsConfig.ClientAuth.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
       }
       return builder.build();
-    } catch (SSLException | RuntimeException e) {
+    } catch (SSLException | GeneralSecurityException | RuntimeException e) {
       throw new IllegalArgumentException(certificate.files().cert() + ": the TLS engine refused it (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /**
+   * The key and chain for the OpenSSL engine, converted to its native form once. Given the key and
+   * chain as they are, Netty (4.2.12, with its default of a key manager factory for BoringSSL) wraps
+   * them in a key material provider that does not cache, "as the material may change at runtime":
+   * every handshake then encoded the chain and the key to PEM and parsed them again natively, and
+   * the TLS new-connection benchmark spent about three times nginx's cpu per handshake. A
+   * replaced certificate builds a new context, so caching is safe here.
+   */
+  static KeyManagerFactory cachedKeyMaterial(PrivateKey key, X509Certificate[] chain) throws GeneralSecurityException {
+    try {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      store.setKeyEntry("served", key, NO_PASSWORD, chain);
+      KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      keys.init(store, NO_PASSWORD);
+      return new OpenSslCachingX509KeyManagerFactory(keys);
+    } catch (IOException impossible) { // load(null) reads nothing
+      throw new GeneralSecurityException(impossible);
     }
   }
 

@@ -57,8 +57,9 @@ final class UpstreamContexts {
 
   private static SslContext context(TlsConfig tls, List<X509Certificate> trusted, PemFiles.CertifiedKey client, String alpn) {
     try {
+      io.netty.handler.ssl.SslProvider provider = client != null && isEdDsa(client) ? io.netty.handler.ssl.SslProvider.JDK : TlsEngine.get().provider();
       SslContextBuilder builder = SslContextBuilder.forClient()
-          .sslProvider(client != null && isEdDsa(client) ? io.netty.handler.ssl.SslProvider.JDK : TlsEngine.get().provider())
+          .sslProvider(provider)
           .protocols(ServerContexts.protocols(TlsConfig.TLS_1_2))
           .ciphers(TlsConfig.AEAD_SUITES, SupportedCipherSuiteFilter.INSTANCE)
           .endpointIdentificationAlgorithm(tls.upstream().verify() ? "HTTPS" : null)
@@ -68,11 +69,14 @@ final class UpstreamContexts {
       } else if (trusted != null) {
         builder.trustManager(trusted.toArray(X509Certificate[]::new));
       }
-      if (client != null) {
+      if (client != null && provider == io.netty.handler.ssl.SslProvider.OPENSSL) {
+        // converted to the engine's form once, not per handshake (ServerContexts.cachedKeyMaterial)
+        builder.keyManager(ServerContexts.cachedKeyMaterial(client.key(), client.chain().toArray(X509Certificate[]::new)));
+      } else if (client != null) {
         builder.keyManager(client.key(), client.chain().toArray(X509Certificate[]::new));
       }
       return builder.build();
-    } catch (SSLException | RuntimeException e) {
+    } catch (SSLException | java.security.GeneralSecurityException | RuntimeException e) {
       throw new IllegalArgumentException("the TLS engine refused the upstream settings (" + e.getMessage() + ")", e);
     }
   }
