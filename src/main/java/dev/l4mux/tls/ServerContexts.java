@@ -60,9 +60,9 @@ final class ServerContexts {
    * The key and chain for the OpenSSL engine, converted to its native form once. Given the key and
    * chain as they are, Netty (4.2.12, with its default of a key manager factory for BoringSSL) wraps
    * them in a key material provider that does not cache, "as the material may change at runtime":
-   * every handshake then encoded the chain and the key to PEM and parsed them again natively, and
-   * the TLS new-connection benchmark spent about three times nginx's cpu per handshake. A
-   * replaced certificate builds a new context, so caching is safe here.
+   * every handshake then encoded the chain and the key to PEM and parsed them again natively
+   * ({@code OpenSslKeyMaterialProvider.chooseKeyMaterial}). A replaced certificate builds a new
+   * context, so caching is safe here.
    */
   static KeyManagerFactory cachedKeyMaterial(PrivateKey key, X509Certificate[] chain) throws GeneralSecurityException {
     try {
