@@ -11,10 +11,10 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.AttributeKey;
 import java.security.cert.X509Certificate;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 
 /**
@@ -22,7 +22,7 @@ import javax.net.ssl.SSLException;
  * server name the client asks for, or {@code localhost} without SNI, then {@link HttpDemo} inside
  * the TLS. So {@code curl -k --resolve app.localhost:8443:127.0.0.1 https://app.localhost:8443/}
  * or {@code openssl s_client -servername app.localhost} shows which backend answered, and for
- * which name. Minted certificates are kept per name (at most {@link #MAX_NAMES}, oldest dropped).
+ * which name. Minted certificates are kept per name (at most {@link #MAX_NAMES}).
  */
 final class TlsDemo {
 
@@ -31,12 +31,8 @@ final class TlsDemo {
 
   private static final AttributeKey<String> SERVER_NAME = AttributeKey.valueOf("l4mux.demo.sni");
 
-  private final Map<String, SslContext> contexts = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, SslContext> eldest) {
-      return size() > MAX_NAMES;
-    }
-  };
+  /** Read without a lock on every handshake (an event loop never waits on one: docs/design.md). */
+  private final Map<String, SslContext> contexts = new ConcurrentHashMap<>();
 
   /** Adds the SNI handler (then TLS, then HTTP) to a new connection's pipeline. */
   void install(ChannelPipeline pipeline, String backend, String node) {
@@ -55,13 +51,26 @@ final class TlsDemo {
     return channel.attr(SERVER_NAME).get();
   }
 
-  /** The context for a server name; minted on first use (a few milliseconds, on the event loop). */
-  private synchronized SslContext context(String serverName) {
+  /**
+   * The context for a server name; minted on first use (a few milliseconds, on the event loop). Two
+   * loops minting the same name at once both succeed, one context is kept. Past {@link #MAX_NAMES}
+   * names the cache starts over (a demo backend is not a certificate authority for the world).
+   */
+  private SslContext context(String serverName) {
     String name = serverName == null ? DEFAULT_NAME : serverName.toLowerCase(Locale.ROOT);
     if (!SelfSignedCertificate.isDnsName(name)) {
       name = DEFAULT_NAME;
     }
-    return contexts.computeIfAbsent(name, TlsDemo::mint);
+    SslContext known = contexts.get(name);
+    if (known != null) {
+      return known;
+    }
+    if (contexts.size() >= MAX_NAMES) {
+      contexts.clear();
+    }
+    SslContext minted = mint(name);
+    SslContext raced = contexts.putIfAbsent(name, minted);
+    return raced != null ? raced : minted;
   }
 
   private static SslContext mint(String name) {
