@@ -1,13 +1,17 @@
 package dev.l4mux.demo;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DatagramPacket;
 
 /**
- * {@code builtin:echo}: every byte of a TCP connection goes back to its sender (a FIN closes), and
+ * {@code builtin:echo}: every byte of a TCP connection goes back to its sender (after the client's
+ * FIN, once everything is echoed, it closes), and
  * every datagram goes back to the address it came from. With backpressure: a client that does not
  * read stops the reading of its own connection.
  */
@@ -34,6 +38,14 @@ final class EchoDemo {
       @Override
       public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+      }
+
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == ChannelInputShutdownEvent.INSTANCE) {
+          // The client's FIN: echo what it sent (writes may still be queued), then close.
+          ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
       }
 
       @Override

@@ -2,10 +2,12 @@ package dev.l4mux.demo;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -32,6 +34,8 @@ final class HttpDemo extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final String backend;
   private final String node;
   private int requests;
+  private boolean inputEnded;
+  private ChannelFuture lastWrite;
 
   private HttpDemo(String backend, String node) {
     this.backend = backend;
@@ -67,13 +71,27 @@ final class HttpDemo extends SimpleChannelInboundHandler<FullHttpRequest> {
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
         .set(HttpHeaderNames.SERVER, "l4mux " + backend);
-    boolean keepAlive = !bad && HttpUtil.isKeepAlive(request);
+    boolean keepAlive = !bad && HttpUtil.isKeepAlive(request) && !inputEnded;
     HttpUtil.setKeepAlive(response, keepAlive);
-    if (keepAlive) {
-      ctx.writeAndFlush(response, ctx.voidPromise());
-    } else {
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    lastWrite = ctx.writeAndFlush(response);
+    if (!keepAlive) {
+      lastWrite.addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    if (event == ChannelInputShutdownEvent.INSTANCE) {
+      // The client's FIN after its last request: close once the answers are written.
+      inputEnded = true;
+      if (lastWrite == null || lastWrite.isDone()) {
+        ctx.close();
+      } else {
+        lastWrite.addListener(ChannelFutureListener.CLOSE);
+      }
+      return;
+    }
+    super.userEventTriggered(ctx, event);
   }
 
   @Override

@@ -114,6 +114,20 @@ class DemoBackendsTest {
   }
 
   @Test
+  void httpAnswersARequestFollowedByTheClientsFin() throws Exception {
+    reconcile(naming("builtin:http"));
+    InetSocketAddress http = demo.address(HTTP, false);
+    try (Socket s = new Socket(http.getAddress(), http.getPort())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write("GET /fin HTTP/1.1\r\nHost: www.localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      s.shutdownOutput();
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      assertEquals("/fin", body(in).getString("path"));
+      assertEquals(null, in.readLine(), "closed after the answer");
+    }
+  }
+
+  @Test
   void tlsMintsACertificateForTheServerNameAskedAndAnswersHttpInside() throws Exception {
     reconcile(naming("builtin:tls"));
     InetSocketAddress tls = demo.address(TLS, false);

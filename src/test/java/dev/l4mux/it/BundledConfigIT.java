@@ -111,6 +111,12 @@ class BundledConfigIT {
       s.getOutputStream().write(hello);
       assertEquals("hello l4mux\n", new String(readExactly(s.getInputStream(), hello.length), StandardCharsets.US_ASCII));
     }
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) { // nc -N: the FIN right behind the bytes
+      s.setSoTimeout((int) TIMEOUT.toMillis());
+      s.getOutputStream().write(hello);
+      s.shutdownOutput();
+      assertEquals("hello l4mux\n", new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+    }
     try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
       udp.setSoTimeout(2000);
       byte[] buffer = new byte[100];
