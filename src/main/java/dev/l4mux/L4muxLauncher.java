@@ -125,7 +125,8 @@ public final class L4muxLauncher extends VertxApplication {
         java -jar l4mux.jar --version            print the version and exit
 
       Environment: L4MUX_CONFIG, L4MUX_NODE_NAME, L4MUX_ADMIN_LISTEN, L4MUX_ADMIN_TOKEN, L4MUX_LOG_DIR,
-      L4MUX_LOG_MAX_SIZE, L4MUX_LOG_FILES, L4MUX_CLUSTER_CONFIG, L4MUX_CLUSTER_MEMBERS, L4MUX_TRANSPORT.
+      L4MUX_LOG_MAX_SIZE, L4MUX_LOG_FILES, L4MUX_LOG_ROTATE (size|daily), L4MUX_CLUSTER_CONFIG, L4MUX_CLUSTER_MEMBERS,
+      L4MUX_TRANSPORT.
       SIGTERM/SIGINT drain and exit 0.
       The Vert.x launcher's own options follow (the main verticle is preset).
       """;

@@ -12,6 +12,7 @@ import dev.l4mux.config.ConfigException;
 import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
 import dev.l4mux.config.L4muxConfig;
+import dev.l4mux.demo.DemoBackends;
 import dev.l4mux.health.HealthCheckVerticle;
 import dev.l4mux.observe.AccessLogVerticle;
 import dev.l4mux.observe.ConnectionsClosed;
@@ -55,6 +56,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
   private ConfigDistribution distribution;
   private NodeDirectory directory;
   private AdminVerticle admin;
+  private DemoBackends demo;
   private long startedAt;
 
   /** The node's shared state (for tests and embedding). */
@@ -74,6 +76,8 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
         dev.l4mux.observe.FlowsEnded.class);
     state = new NodeState(nodeName(), metrics());
     listeners = new Listeners(vertx, state);
+    demo = new DemoBackends(vertx, state.nodeName());
+    state.backendStates().useBuiltins(demo);
     source = ConfigSource.from(config());
     distribution = new ConfigDistribution(vertx, state.nodeName(), state::versionedConfig, this::install);
     directory = new NodeDirectory(vertx, state.nodeName(), this::stats);
@@ -91,6 +95,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
             .compose(id -> vertx.deployVerticle(new HealthCheckVerticle(state)))
             .compose(id -> distribution.start())
             .compose(v -> joinConfiguration(local))
+            .compose(v -> demo.reconcile(state.routeTable().config())) // bound before a listener accepts
             .compose(v -> listeners.reconcile(state.routeTable().config()))
             .compose(v -> startAdmin(ConfigParser.parse(local).admin()))
             .compose(v -> directory.start()))
@@ -151,11 +156,12 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
     boolean first = state.routeTable() == null;
     L4muxConfig before = first ? null : state.routeTable().config();
     state.certificates().install(certificates); // before the table whose routes use them
+    Future<Void> builtins = demo.reconcile(config);
     state.install(new RouteTable(versioned.version().number(), config, state.backendStates()), versioned.version());
     RouteRemoval.apply(vertx, state.connections(), before, config);
     if (!first && !state.isDraining()) {
       LOG.info("configuration version " + versioned.version() + " applied");
-      listeners.reconcile(config).onFailure(e -> LOG.log(Level.SEVERE, "configuration version " + versioned.version() + ": " + e.getMessage()));
+      builtins.transform(ignored -> listeners.reconcile(config)).onFailure(e -> LOG.log(Level.SEVERE, "configuration version " + versioned.version() + ": " + e.getMessage()));
     }
   }
 
@@ -175,6 +181,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
   @Override
   public Future<?> stop() {
     state.startDraining();
+    demo.closeAll();
     return Future.join(directory.stop(), distribution.stop(), source.stop());
   }
 

@@ -177,7 +177,7 @@ final class RouteParser {
       HostPort address = null;
       if (b.require("address")) {
         address =
-            b.value("address", "an address such as 127.0.0.1:22", RouteParser::backendAddress);
+            b.value("address", "an address such as 127.0.0.1:22 or builtin:http", RouteParser::backendAddress);
       }
       Integer weight = b.has("weight") ? b.integer("weight", 1, MAX_WEIGHT) : Integer.valueOf(1);
       if (address != null && weight != null) {
@@ -188,6 +188,9 @@ final class RouteParser {
   }
 
   private static HostPort backendAddress(String written) {
+    if (written.startsWith(HostPort.BUILTIN_PREFIX)) {
+      return HostPort.builtin(written); // a demo and test aid: the node serves it itself
+    }
     HostPort a = ConfigValues.hostPort(written);
     if (ConfigValues.isWildcard(a.host())) {
       throw new IllegalArgumentException(

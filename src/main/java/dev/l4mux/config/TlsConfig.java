@@ -58,8 +58,22 @@ public record TlsConfig(
     REQUIRE
   }
 
-  /** A PEM certificate chain and its private key. */
-  public record CertificateFiles(String cert, String key) {}
+  /**
+   * A PEM certificate chain and its private key; or, for {@code cert: builtin:self-signed} (no
+   * key), a certificate the node mints at start for {@code localhost} and the route's SNI names.
+   */
+  public record CertificateFiles(String cert, String key) {
+
+    /** {@code tls.cert} of a route that asks for a self-signed certificate minted at start. */
+    public static final String SELF_SIGNED = "builtin:self-signed";
+
+    public static final CertificateFiles SELF_SIGNED_FILES = new CertificateFiles(SELF_SIGNED, null);
+
+    /** True for {@code cert: builtin:self-signed}: nothing is read from disk. */
+    public boolean selfSigned() {
+      return SELF_SIGNED.equals(cert) && key == null;
+    }
+  }
 
   /**
    * The TLS connection to the backend.

@@ -67,7 +67,7 @@ final class TlsParser {
         }
       }
     } else if (!hasCertificate) {
-      r.error(s.at("mode"), "mode " + mode + " needs cert and key, certs, or acme");
+      r.error(s.at("mode"), "mode " + mode + " needs cert and key, certs, acme, or cert: " + CertificateFiles.SELF_SIGNED);
     }
     if (!mode.equals("reencrypt") && s.has("upstream") && !mode.equals("passthrough")) {
       r.error(s.at("upstream"), "only used with mode reencrypt");
@@ -88,7 +88,14 @@ final class TlsParser {
     List<CertificateFiles> out = new ArrayList<>();
     String cert = s.string("cert");
     String key = s.string("key");
-    if (s.has("cert") != s.has("key")) {
+    if (CertificateFiles.SELF_SIGNED.equals(cert)) {
+      // Explicit, never a default: a certificate minted at start, for trying l4mux without files.
+      if (s.has("key")) {
+        r.error(s.at("key"), "not used with cert: " + CertificateFiles.SELF_SIGNED + " (its key is minted with it)");
+      } else {
+        out.add(CertificateFiles.SELF_SIGNED_FILES);
+      }
+    } else if (s.has("cert") != s.has("key")) {
       String missing = s.has("cert") ? "key" : "cert";
       r.error(s.at(missing), "required with " + (missing.equals("key") ? "cert" : "key"));
     } else if (cert != null && key != null) {

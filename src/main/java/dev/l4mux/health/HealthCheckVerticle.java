@@ -3,6 +3,7 @@ package dev.l4mux.health;
 import dev.l4mux.NodeState;
 import dev.l4mux.bus.Addresses;
 import dev.l4mux.config.HealthCheck;
+import dev.l4mux.config.HostPort;
 import dev.l4mux.config.RouteConfig;
 import dev.l4mux.observe.NodeLog;
 import dev.l4mux.relay.ProxiedConnection;
@@ -148,6 +149,15 @@ public final class HealthCheckVerticle extends VerticleBase {
       }
     }
 
+    /** A built-in backend is checked on its loopback port (port 0, refused, while it is not bound). */
+    private HostPort target(HostPort address) {
+      if (!address.isBuiltin()) {
+        return address;
+      }
+      java.net.InetSocketAddress bound = state.backendStates().builtins().address(address, false);
+      return bound == null ? new HostPort("127.0.0.1", 0) : new HostPort(bound.getAddress().getHostAddress(), bound.getPort());
+    }
+
     void stop() {
       stopped = true;
       if (timer >= 0) {
@@ -161,7 +171,7 @@ public final class HealthCheckVerticle extends VerticleBase {
         return;
       }
       HealthCheck check = key.check();
-      probe.run(key.address(), check).onComplete(result -> {
+      probe.run(target(key.address()), check).onComplete(result -> {
         if (stopped) {
           return;
         }

@@ -3,6 +3,7 @@ package dev.l4mux.observe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Formatter;
@@ -17,13 +18,16 @@ import java.util.logging.SimpleFormatter;
  * (the {@code java.util.logging} root logger: l4mux, Vert.x, Netty, Hazelcast) to
  * {@code DIR/l4mux.log}, each a {@link RotatingFile}: {@code L4MUX_LOG_MAX_SIZE} per file (default
  * {@code 100m}; {@code k}, {@code m}, {@code g} suffixes) and {@code L4MUX_LOG_FILES} files kept
- * per log (default 10, the current one included). Without a directory nothing changes.
+ * per log (default 10, the current one included); {@code L4MUX_LOG_ROTATE} {@code size} (the
+ * default) or {@code daily} (also at each UTC midnight, rotated files named by the day). Without a
+ * directory nothing changes.
  */
 public final class LogFiles {
 
   public static final String DIR_ENV = "L4MUX_LOG_DIR";
   public static final String MAX_SIZE_ENV = "L4MUX_LOG_MAX_SIZE";
   public static final String FILES_ENV = "L4MUX_LOG_FILES";
+  public static final String ROTATE_ENV = "L4MUX_LOG_ROTATE";
   public static final long DEFAULT_MAX_BYTES = 100L * 1024 * 1024;
   public static final int DEFAULT_FILES = 10;
 
@@ -33,7 +37,12 @@ public final class LogFiles {
   private LogFiles() {}
 
   /** Where the log files go and how they rotate. */
-  public record Settings(Path dir, long maxBytes, int files) {
+  public record Settings(Path dir, long maxBytes, int files, RotatingFile.Rotation rotation) {
+
+    /** Rotated by size. */
+    public Settings(Path dir, long maxBytes, int files) {
+      this(dir, maxBytes, files, RotatingFile.Rotation.SIZE);
+    }
 
     /**
      * From {@code --log-dir} (null when not given) and the environment.
@@ -59,7 +68,18 @@ public final class LogFiles {
               + env.get(FILES_ENV) + "'");
         }
       }
-      return new Settings(Path.of(dir), maxBytes, files);
+      return new Settings(Path.of(dir), maxBytes, files, rotation(env.get(ROTATE_ENV)));
+    }
+
+    /** {@code size} (also when unset) or {@code daily}. */
+    static RotatingFile.Rotation rotation(String text) {
+      if (text == null || text.isBlank() || text.trim().equalsIgnoreCase("size")) {
+        return RotatingFile.Rotation.SIZE;
+      }
+      if (text.trim().equalsIgnoreCase("daily")) {
+        return RotatingFile.Rotation.DAILY;
+      }
+      throw new IllegalArgumentException(ROTATE_ENV + ": expected size or daily, got '" + text + "'");
     }
 
     /** {@code 1048576}, {@code 512k}, {@code 100m}, {@code 1g} (also {@code 100MB}, {@code 100MiB}). */
@@ -96,8 +116,9 @@ public final class LogFiles {
   public static synchronized void install(Settings settings) {
     try {
       Files.createDirectories(settings.dir());
-      accessLog = new RotatingFile(settings.dir().resolve("access.log"), settings.maxBytes(), settings.files(), false);
-      nodeLog = new RotatingFile(settings.dir().resolve("l4mux.log"), settings.maxBytes(), settings.files(), true);
+      Clock clock = Clock.systemUTC();
+      accessLog = new RotatingFile(settings.dir().resolve("access.log"), settings.maxBytes(), settings.files(), false, settings.rotation(), clock);
+      nodeLog = new RotatingFile(settings.dir().resolve("l4mux.log"), settings.maxBytes(), settings.files(), true, settings.rotation(), clock);
     } catch (IOException e) {
       throw new IllegalArgumentException("log directory " + settings.dir().toAbsolutePath() + ": " + e, e);
     }

@@ -45,6 +45,11 @@ final class BackendConnector {
         channel.connect(literal, connected);
         return;
       }
+      if (backend.address().isBuiltin()) {
+        channel.close();
+        connected.setFailure(new java.net.ConnectException(backend.address() + " is not running on this node"));
+        return;
+      }
       resolver.resolve(loop, backend.address().host()).addListener(resolved -> {
         if (resolved.isSuccess()) {
           InetSocketAddress address = (InetSocketAddress) resolved.getNow();

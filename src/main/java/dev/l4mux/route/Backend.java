@@ -28,19 +28,25 @@ public final class Backend {
   private final BackendState state;
   private final ActiveStatus active;
   private final Outlier outlier;
+  private final BuiltinAddresses builtins;
 
   /** A backend with state of its own and passive health only (tests, tools). */
   Backend(String route, BackendConfig config) {
-    this(route, config, new BackendState(), null, null);
+    this(route, config, new BackendState(), null, null, BuiltinAddresses.NONE);
   }
 
   Backend(String route, BackendConfig config, BackendState state, ActiveStatus active, Outlier outlier) {
+    this(route, config, state, active, outlier, BuiltinAddresses.NONE);
+  }
+
+  Backend(String route, BackendConfig config, BackendState state, ActiveStatus active, Outlier outlier, BuiltinAddresses builtins) {
     this.route = route;
     this.config = config;
     this.literalAddress = literal(config.address());
     this.state = state;
     this.active = active;
     this.outlier = outlier;
+    this.builtins = builtins;
   }
 
   private static InetSocketAddress literal(HostPort address) {
@@ -63,9 +69,17 @@ public final class Backend {
     return config.address();
   }
 
-  /** The socket address when the host is an IP literal (connect without resolving), else null. */
+  /**
+   * The socket address when the host is an IP literal (connect without resolving), else null. A
+   * built-in backend's is its loopback port now (null while it is not bound).
+   */
   public InetSocketAddress literalAddress() {
-    return literalAddress;
+    return config.address().isBuiltin() ? builtins.address(config.address(), false) : literalAddress;
+  }
+
+  /** As {@link #literalAddress()}, for UDP flows: a built-in backend's datagram port. */
+  public InetSocketAddress datagramAddress() {
+    return config.address().isBuiltin() ? builtins.address(config.address(), true) : literalAddress;
   }
 
   public int weight() {

@@ -24,6 +24,17 @@ public final class BackendStates {
   private final Map<RouteAddress, BackendState> states = new ConcurrentHashMap<>();
   private final Map<CheckKey, ActiveStatus> checks = new ConcurrentHashMap<>();
   private final Map<String, AffinityTable> affinities = new ConcurrentHashMap<>();
+  private volatile BuiltinAddresses builtins = BuiltinAddresses.NONE;
+
+  /** Where the node's built-in backends listen; backends of every table look them up per connect. */
+  public void useBuiltins(BuiltinAddresses builtins) {
+    this.builtins = builtins;
+  }
+
+  /** Where the node's built-in backends listen now. */
+  public BuiltinAddresses builtins() {
+    return builtins;
+  }
 
   BackendState state(String route, HostPort address) {
     return states.computeIfAbsent(new RouteAddress(route, address), k -> new BackendState());

@@ -45,7 +45,8 @@ public final class RouteTable {
       BackendPolicy policy = route.backendPolicy();
       List<Backend> backends = route.backends().stream()
           .map(b -> new Backend(route.name(), b, states.state(route.name(), b.address()),
-              policy.health() == null ? null : states.active(b.address(), policy.health()), policy.outlier()))
+              policy.health() == null ? null : states.active(b.address(), policy.health()), policy.outlier(),
+              states.builtins()))
           .toList();
       AffinityTable affinity = route.balance() == Balance.STICKY_SOURCE
           ? states.affinity(route.name(), config.defaults().perIpTableSize(), policy.stickyTtl())

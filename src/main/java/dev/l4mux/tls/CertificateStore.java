@@ -185,7 +185,7 @@ public final class CertificateStore {
       for (int j = 0; j < files.size(); j++) {
         String at = files.size() == 1 && !isList(route) ? path + ".cert" : path + ".certs[" + j + "]";
         try {
-          certificates.add(ServedCertificate.load(route.name(), files.get(j)));
+          certificates.add(files.get(j).selfSigned() ? ServedCertificate.selfSigned(route) : ServedCertificate.load(route.name(), files.get(j)));
         } catch (IllegalArgumentException e) {
           errors.add(new ConfigError(at, e.getMessage()));
         }

@@ -67,6 +67,9 @@ public final class CertificateWatcher {
     TlsConfig tls = route.tls();
     List<String> files = new ArrayList<>();
     for (CertificateFiles pair : tls.certificates()) {
+      if (pair.selfSigned()) {
+        continue; // nothing on disk to watch
+      }
       files.add(pair.cert());
       files.add(pair.key());
     }

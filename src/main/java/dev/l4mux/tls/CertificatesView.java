@@ -21,7 +21,7 @@ public final class CertificatesView {
           .put("notAfter", c.notAfter().toString())
           .put("keyType", c.certifiedKey().key().getAlgorithm())
           .put("engine", ServerContexts.provider(c) == io.netty.handler.ssl.SslProvider.JDK ? "jdk" : "openssl")
-          .put("source", "file")
+          .put("source", c.files().selfSigned() ? "self-signed" : "file")
           .put("cert", c.files().cert())
           .put("key", c.files().key())
           .put("loadedAt", c.loadedAt().toString())

@@ -65,6 +65,15 @@ public final class ServedCertificate {
     return new ServedCertificate(route, files, loaded, dnsNames(loaded.leaf()));
   }
 
+  /**
+   * The certificate of a route with {@code cert: builtin:self-signed}: minted once per node process
+   * for {@code localhost} and the route's exact and wildcard SNI names ({@link SelfSignedMints}).
+   */
+  public static ServedCertificate selfSigned(dev.l4mux.config.RouteConfig route) {
+    List<String> names = SelfSignedMints.namesFor(route);
+    return new ServedCertificate(route.name(), CertificateFiles.SELF_SIGNED_FILES, SelfSignedMints.forRoute(route.name(), names), names);
+  }
+
   public X509Certificate leaf() {
     return certifiedKey.leaf();
   }

@@ -194,10 +194,11 @@ final class Flow {
   /** Opens the backend socket on this loop and connects it (UDP: sets its only peer). */
   private void connect() {
     state = State.CONNECTING;
-    InetSocketAddress target = backend.literalAddress() != null
-        ? backend.literalAddress()
+    InetSocketAddress literal = backend.datagramAddress();
+    InetSocketAddress target = literal != null || backend.address().isBuiltin()
+        ? literal
         : new InetSocketAddress(backend.address().host(), backend.address().port());
-    if (target.isUnresolved()) {
+    if (target == null || target.isUnresolved()) { // a built-in one that answers no datagrams, or not bound
       listener.dropped(UdpMetrics.BACKEND_UNAVAILABLE, held.size());
       end(null);
       return;

@@ -53,7 +53,7 @@ class TlsParserTest {
 
   @Test
   void namesEachMistakeAtItsPath() {
-    assertEquals(List.of("routes[0].tls.mode: mode terminate needs cert and key, certs, or acme"), errors("{mode: terminate}"));
+    assertEquals(List.of("routes[0].tls.mode: mode terminate needs cert and key, certs, acme, or cert: builtin:self-signed"), errors("{mode: terminate}"));
     assertEquals(List.of("routes[0].tls.key: required with cert"), errors("{mode: terminate, cert: a}"));
     assertEquals(List.of("routes[0].tls.certs: either cert and key, or certs, not both"),
         errors("{mode: terminate, cert: a, key: b, certs: [{cert: c, key: d}]}"));

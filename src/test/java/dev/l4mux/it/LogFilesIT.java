@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,6 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * rotates every 64 KiB with 8 files kept. After each round of connections every access log line is
  * whole JSON, no connection's line is missing or doubled across the rotations, and there are never
  * more than 8 files; the node's own log is in {@code DIR/l4mux.log}, and stdout carries neither.
+ * Run with {@code L4MUX_LOG_ROTATE=size} (files {@code NAME.1}, ...) and {@code daily} (files
+ * {@code NAME.YYYY-MM-DD.N}: within a day it rotates by size; the day boundary itself is tested with
+ * an injected clock in DailyRotationTest).
  */
 class LogFilesIT {
 
@@ -58,6 +62,7 @@ class LogFilesIT {
   private Vertx vertx;
   private TaggedBackend echo;
   private JarNode node;
+  private static volatile String rotated; // how rotated files are named in this run (a pattern)
 
   @BeforeEach
   void startBackend() throws Exception {
@@ -73,8 +78,13 @@ class LogFilesIT {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  @Test
-  void accessLogRotatesWithoutLosingOrSplittingALine() throws Exception {
+  private static final String NUMBERED = "\\.[1-9][0-9]*";
+  private static final String DATED = "\\.\\d{4}-\\d{2}-\\d{2}\\.[1-9][0-9]*";
+
+  @ParameterizedTest
+  @ValueSource(strings = {"size", "daily"})
+  void accessLogRotatesWithoutLosingOrSplittingALine(String rotation) throws Exception {
+    rotated = rotation.equals("daily") ? DATED : NUMBERED;
     int listener = Ports.freePort();
     Path logs = dir.resolve("logs");
     Path config = dir.resolve("l4mux.yaml");
@@ -87,7 +97,7 @@ class LogFilesIT {
             backends: [ { address: "127.0.0.1:%d" } ]
         """.formatted(listener, echo.port()));
     node = JarNode.start("logs", Ports.freePort(),
-        List.of("L4MUX_LOG_MAX_SIZE=64k", "L4MUX_LOG_FILES=" + FILES_KEPT),
+        List.of("L4MUX_LOG_MAX_SIZE=64k", "L4MUX_LOG_FILES=" + FILES_KEPT, "L4MUX_LOG_ROTATE=" + rotation),
         List.of("--log-dir", logs.toString(), "-conf", config.toString()));
     node.awaitReady(Duration.ofSeconds(30));
 
@@ -171,14 +181,14 @@ class LogFilesIT {
     }
   }
 
-  /** The log's files (NAME, NAME.1, ...) and their sizes; anything else with the prefix fails. */
+  /** The log's files (NAME, NAME.1, ... or NAME.DAY.1, ...) and their sizes; anything else with the prefix fails. */
   private static Map<String, Long> logFiles(Path logs, String name) throws IOException {
     Map<String, Long> files = new HashMap<>();
     try (Stream<Path> list = Files.list(logs)) {
       for (Path p : list.toList()) {
         String file = p.getFileName().toString();
         if (file.startsWith(name)) {
-          assertTrue(file.equals(name) || file.matches(java.util.regex.Pattern.quote(name) + "\\.[1-9][0-9]*"), "unexpected file " + file);
+          assertTrue(file.equals(name) || file.matches(java.util.regex.Pattern.quote(name) + rotated), "unexpected file " + file);
           files.put(file, Files.size(p));
         }
       }
