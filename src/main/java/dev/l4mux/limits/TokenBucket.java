@@ -1,40 +1,56 @@
 package dev.l4mux.limits;
 
 import dev.l4mux.config.Limits;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A token bucket for a connection rate {@code N/per}: it holds up to N tokens (the burst), refills
- * at N per {@code per}, and each new connection takes one. Not thread-safe: its owner locks.
+ * at N per {@code per}, and each new connection takes one. Kept as the generic cell rate
+ * algorithm's one number (ITU-T I.371 annex 1, virtual scheduling): the theoretical arrival time
+ * {@code tat} of the next connection. A connection at {@code t} conforms when {@code tat - t <=
+ * (N - 1) x interval}, and moves {@code tat} to {@code max(tat, t) + interval}; the bucket is full
+ * when {@code tat <= t}. One number means one compare-and-set per take, no lock: every event loop
+ * takes from it.
  */
 final class TokenBucket {
 
-  private final double capacity;
-  private final double tokensPerNano;
-  private double tokens;
-  private long lastNanos;
+  private final long originNanos;
+  private final double interval; // nanoseconds per token
+  private final double tolerance; // how far ahead of time a full burst may run
+  private final AtomicLong tat = new AtomicLong(Double.doubleToRawLongBits(0)); // nanoseconds since origin, as a double
 
   TokenBucket(Limits.Rate rate, long nowNanos) {
-    this.capacity = rate.count();
-    this.tokensPerNano = rate.count() / (double) rate.per().toNanos();
-    this.tokens = capacity;
-    this.lastNanos = nowNanos;
+    this.originNanos = nowNanos;
+    this.interval = rate.per().toNanos() / (double) rate.count();
+    this.tolerance = (rate.count() - 1) * interval;
   }
 
   boolean tryTake(long nowNanos) {
-    long elapsed = nowNanos - lastNanos;
-    if (elapsed > 0) {
-      tokens = Math.min(capacity, tokens + elapsed * tokensPerNano);
-      lastNanos = nowNanos;
+    double t = nowNanos - originNanos;
+    for (;;) {
+      long bits = tat.get();
+      double next = Math.max(Double.longBitsToDouble(bits), t);
+      if (next - t > tolerance) {
+        return false;
+      }
+      if (tat.compareAndSet(bits, Double.doubleToRawLongBits(next + interval))) {
+        return true;
+      }
     }
-    if (tokens >= 1) {
-      tokens -= 1;
-      return true;
-    }
-    return false;
   }
 
   /** Gives back a token taken for a connection that another rule then refused. */
   void refund() {
-    tokens = Math.min(capacity, tokens + 1);
+    for (;;) {
+      long bits = tat.get();
+      if (tat.compareAndSet(bits, Double.doubleToRawLongBits(Double.longBitsToDouble(bits) - interval))) {
+        return;
+      }
+    }
+  }
+
+  /** Holds its whole burst: equal to a new bucket. */
+  boolean isFull(long nowNanos) {
+    return Double.longBitsToDouble(tat.get()) <= nowNanos - originNanos;
   }
 }
