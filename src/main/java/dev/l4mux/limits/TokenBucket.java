@@ -1,7 +1,8 @@
 package dev.l4mux.limits;
 
 import dev.l4mux.config.Limits;
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A token bucket for a connection rate {@code N/per}: it holds up to N tokens (the burst), refills
@@ -14,10 +15,20 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TokenBucket {
 
+  private static final VarHandle TAT;
+
+  static {
+    try {
+      TAT = MethodHandles.lookup().findVarHandle(TokenBucket.class, "tat", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final long originNanos;
   private final double interval; // nanoseconds per token
   private final double tolerance; // how far ahead of time a full burst may run
-  private final AtomicLong tat = new AtomicLong(Double.doubleToRawLongBits(0)); // nanoseconds since origin, as a double
+  private volatile long tat; // nanoseconds since origin, a double's bits (0 is 0.0); a field, not an AtomicLong: one cache miss less per source
 
   TokenBucket(Limits.Rate rate, long nowNanos) {
     this.originNanos = nowNanos;
@@ -28,12 +39,12 @@ final class TokenBucket {
   boolean tryTake(long nowNanos) {
     double t = nowNanos - originNanos;
     for (;;) {
-      long bits = tat.get();
+      long bits = tat;
       double next = Math.max(Double.longBitsToDouble(bits), t);
       if (next - t > tolerance) {
         return false;
       }
-      if (tat.compareAndSet(bits, Double.doubleToRawLongBits(next + interval))) {
+      if (TAT.compareAndSet(this, bits, Double.doubleToRawLongBits(next + interval))) {
         return true;
       }
     }
@@ -42,8 +53,8 @@ final class TokenBucket {
   /** Gives back a token taken for a connection that another rule then refused. */
   void refund() {
     for (;;) {
-      long bits = tat.get();
-      if (tat.compareAndSet(bits, Double.doubleToRawLongBits(Double.longBitsToDouble(bits) - interval))) {
+      long bits = tat;
+      if (TAT.compareAndSet(this, bits, Double.doubleToRawLongBits(Double.longBitsToDouble(bits) - interval))) {
         return;
       }
     }
@@ -51,6 +62,6 @@ final class TokenBucket {
 
   /** Holds its whole burst: equal to a new bucket. */
   boolean isFull(long nowNanos) {
-    return Double.longBitsToDouble(tat.get()) <= nowNanos - originNanos;
+    return Double.longBitsToDouble(tat) <= nowNanos - originNanos;
   }
 }

@@ -4,23 +4,31 @@ import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
 import dev.l4mux.limits.Admission;
 import dev.l4mux.limits.Limiters;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 
 /**
  * Nanoseconds a connection pays for its listener's limits (issue 12 target: under 100 ns with
  * 100,000 tracked sources): admit and release against {@code maxConnections},
  * {@code maxConnectionsPerIp}, {@code connectionRatePerIp} and {@code connectionRate}, the
- * source drawn from 100,000 addresses that fill the per-source table. Run by {@code bench/run.sh}
- * (scenario {@code jmh}).
+ * source drawn from 100,000 addresses that fill the per-source table. {@code twoLoops} does the
+ * same from two threads at once, as two event loops share the scope's counters. Run by {@code
+ * bench/run.sh} (scenario {@code jmh}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -31,7 +39,30 @@ public class LimitCheckBenchmark {
 
   private Limiters limiters;
   private InetAddress[] sources;
-  private int next;
+
+  /**
+   * Each thread's own walk over the sources. It also prints the thread's cpu time per operation for
+   * each iteration: on a shared machine the wall-clock score counts the time the thread waited for
+   * a cpu, its cpu time does not.
+   */
+  @State(Scope.Thread)
+  public static class Walk {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    int next = ThreadLocalRandom.current().nextInt(SOURCES);
+    long operations;
+    long cpuAtStart;
+
+    @Setup(Level.Iteration)
+    public void startIteration() {
+      operations = 0;
+      cpuAtStart = THREADS.getCurrentThreadCpuTime();
+    }
+
+    @TearDown(Level.Iteration)
+    public void printCpuPerOperation() {
+      System.out.printf(Locale.ROOT, "cpu-ns/op %.1f%n", (THREADS.getCurrentThreadCpuTime() - cpuAtStart) / (double) Math.max(1, operations));
+    }
+  }
 
   @Setup
   public void setUp() throws UnknownHostException {
@@ -51,9 +82,21 @@ public class LimitCheckBenchmark {
   }
 
   @Benchmark
-  public String admitAndRelease() {
-    InetAddress source = sources[next];
-    next = next + 7919 < SOURCES ? next + 7919 : next + 7919 - SOURCES; // a prime stride: every source, no locality
+  public String admitAndRelease(Walk walk) {
+    return admitAndReleaseNext(walk);
+  }
+
+  @Benchmark
+  @Threads(2)
+  public String admitAndReleaseOnTwoLoops(Walk walk) {
+    return admitAndReleaseNext(walk);
+  }
+
+  private String admitAndReleaseNext(Walk walk) {
+    InetAddress source = sources[walk.next];
+    int n = walk.next + 7919; // a prime stride: every source, no locality
+    walk.next = n < SOURCES ? n : n - SOURCES;
+    walk.operations++;
     Admission a = limiters.admitListener("edge", source);
     String refusal = a.refusal();
     a.release();
