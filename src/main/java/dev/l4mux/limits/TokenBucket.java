@@ -1,40 +1,90 @@
 package dev.l4mux.limits;
 
 import dev.l4mux.config.Limits;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
- * A token bucket for a connection rate {@code N/per}: it holds up to N tokens (the burst), refills
- * at N per {@code per}, and each new connection takes one. Not thread-safe: its owner locks.
+ * Token buckets for a connection rate {@code N/per}: each holds up to N tokens (the burst), refills
+ * at N per {@code per}, and each new connection takes one. A bucket is the generic cell rate
+ * algorithm's one number (ITU-T I.371 annex 1, virtual scheduling), the theoretical arrival time
+ * {@code tat} of the next connection: one at {@code t} conforms when {@code tat - t <= (N - 1) x
+ * interval}, and moves {@code tat} to {@code max(tat, t) + interval}; the bucket is full when
+ * {@code tat <= t}. One number means one compare-and-set per take, no lock: every event loop takes
+ * from it. This object is the rule; the number lives in a {@link Cell}, so a per-source entry keeps
+ * it inline (one memory access less per connection than a bucket object of its own).
  */
 final class TokenBucket {
 
-  private final double capacity;
-  private final double tokensPerNano;
-  private double tokens;
-  private long lastNanos;
+  /** Where a bucket keeps its number: a double's bits, nanoseconds since the rule's origin (0 is 0.0, a full bucket). */
+  interface Cell {
+    long tat();
 
-  TokenBucket(Limits.Rate rate, long nowNanos) {
-    this.capacity = rate.count();
-    this.tokensPerNano = rate.count() / (double) rate.per().toNanos();
-    this.tokens = capacity;
-    this.lastNanos = nowNanos;
+    boolean compareAndSetTat(long expected, long next);
   }
 
-  boolean tryTake(long nowNanos) {
-    long elapsed = nowNanos - lastNanos;
-    if (elapsed > 0) {
-      tokens = Math.min(capacity, tokens + elapsed * tokensPerNano);
-      lastNanos = nowNanos;
+  /** A bucket of its own: a scope's. */
+  static final class OwnCell implements Cell {
+    private static final VarHandle TAT;
+
+    static {
+      try {
+        TAT = MethodHandles.lookup().findVarHandle(OwnCell.class, "tat", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
     }
-    if (tokens >= 1) {
-      tokens -= 1;
-      return true;
+
+    private volatile long tat;
+
+    @Override
+    public long tat() {
+      return tat;
     }
-    return false;
+
+    @Override
+    public boolean compareAndSetTat(long expected, long next) {
+      return TAT.compareAndSet(this, expected, next);
+    }
+  }
+
+  private final long originNanos;
+  private final double interval; // nanoseconds per token
+  private final double tolerance; // how far ahead of time a full burst may run
+
+  /** The rule for {@code rate}; every cell starts full. */
+  TokenBucket(Limits.Rate rate, long originNanos) {
+    this.originNanos = originNanos;
+    this.interval = rate.per().toNanos() / (double) rate.count();
+    this.tolerance = (rate.count() - 1) * interval;
+  }
+
+  boolean tryTake(Cell cell, long nowNanos) {
+    double t = nowNanos - originNanos;
+    for (;;) {
+      long bits = cell.tat();
+      double next = Math.max(Double.longBitsToDouble(bits), t);
+      if (next - t > tolerance) {
+        return false;
+      }
+      if (cell.compareAndSetTat(bits, Double.doubleToRawLongBits(next + interval))) {
+        return true;
+      }
+    }
   }
 
   /** Gives back a token taken for a connection that another rule then refused. */
-  void refund() {
-    tokens = Math.min(capacity, tokens + 1);
+  void refund(Cell cell) {
+    for (;;) {
+      long bits = cell.tat();
+      if (cell.compareAndSetTat(bits, Double.doubleToRawLongBits(Double.longBitsToDouble(bits) - interval))) {
+        return;
+      }
+    }
+  }
+
+  /** The cell holds its whole burst: equal to a new one. */
+  boolean isFull(Cell cell, long nowNanos) {
+    return Double.longBitsToDouble(cell.tat()) <= nowNanos - originNanos;
   }
 }

@@ -23,6 +23,7 @@ final class ListenerRuntime {
   private final BackendConnector connector;
   private final Map<EventLoop, ClosedBatch> batches;
   private final AtomicInteger open = new AtomicInteger();
+  private final ListenerRefusals refusals = new ListenerRefusals();
   private final ChannelFutureListener socketClosed;
   private volatile Current current;
 
@@ -46,6 +47,11 @@ final class ListenerRuntime {
 
   BackendConnector connector() {
     return connector;
+  }
+
+  /** Connections its limits refused that await their answer. */
+  ListenerRefusals refusals() {
+    return refusals;
   }
 
   /** A handler for a socket just accepted, with the listener's settings of the current table. */

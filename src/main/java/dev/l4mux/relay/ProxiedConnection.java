@@ -83,6 +83,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private long connectNanos = -1;
   private String closeReason;
   private Admission admission;
+  private boolean answeringRefusal; // refused by the listener's limits, sniffing only to answer in kind
   private LifetimeTimers lifetimeTimers;
   private TlsFacts tls;
 
@@ -235,18 +236,31 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * The node's and the listener's limits, before any byte is sniffed (a refusal is a plain close:
-   * the protocol is not known yet). With a PROXY header this runs once the header gave the real
-   * client.
+   * The node's and the listener's limits, before any byte is sniffed. A refusal is counted at once
+   * and answered in the client's protocol (HTTP 503, a TLS alert) once its first bytes tell it, as
+   * a route's refusal is ({@link ListenerRefusals}); with a PROXY header this runs once the header
+   * gave the real client.
    */
   private boolean admitToListener() {
     InetSocketAddress source = clientAddress();
     admission = listenerRuntime.state().limiters().admitListener(listener.name(), source == null ? null : source.getAddress());
-    if (admission.refusal() == null) {
+    String refusal = admission.refusal();
+    if (refusal == null) {
       return true;
     }
-    listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
-    refuse(admission.refusal());
+    L4muxMetrics metrics = listenerRuntime.state().metrics();
+    metrics.connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
+    if (!listenerRuntime.refusals().tryAwaitAnswer()) {
+      refuse(refusal); // too many refused clients awaiting their answer: a plain close
+      return false;
+    }
+    metrics.rejected(listener.name(), refusal);
+    closeReason = refusal;
+    answeringRefusal = true;
+    sniffTimer = client.eventLoop().schedule(this::onSniffTimeout, listenerRuntime.refusals().answerWait(listener).toMillis(), TimeUnit.MILLISECONDS);
+    if (prefix != null && prefix.isReadable()) {
+      sniffPrefix(); // what followed the PROXY header in the same reads
+    }
     return false;
   }
 
@@ -351,6 +365,10 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     sniffNanos = System.nanoTime() - acceptedNanos;
     listenerRuntime.state().metrics().sniffed(listener.name(), facts.protocol(), sniffNanos);
     moveActive(L4muxMetrics.NONE, facts.protocol());
+    if (answeringRefusal) {
+      answerRefusal();
+      return;
+    }
     route();
   }
 
@@ -430,6 +448,12 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private void refuse(String reason) {
     listenerRuntime.state().metrics().rejected(listener.name(), reason);
     closeReason = reason;
+    answerRefusal();
+  }
+
+  /** Tells the client why it was refused ({@link #closeReason}) in its own protocol where possible, and closes. */
+  private void answerRefusal() {
+    String reason = closeReason;
     // After a terminated handshake the client's socket speaks TLS records through the SSL handler:
     // a raw rejection would arrive as garbage; closing sends close_notify instead.
     ByteBuf message = tls != null ? null : Rejections.message(facts.protocol(), reason);
@@ -557,6 +581,9 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       prefix = null;
     }
     listenerRuntime.state().connections().remove(this);
+    if (answeringRefusal) {
+      listenerRuntime.refusals().answered();
+    }
     if (admission != null) {
       admission.release();
     }

@@ -1,36 +1,42 @@
 package dev.l4mux.route;
 
 import dev.l4mux.config.HostPort;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.l4mux.limits.SourceTable;
 
 /**
- * sticky_source's client-to-backend table for one route: bounded (least recently used entries
- * go first), and an entry lapses {@code ttl} after the client's last connection. Its size bound is
- * {@code defaults.limits.perIpTableSize}, so a flood of distinct (or spoofed) sources cannot grow
- * it.
+ * sticky_source's client-to-backend table for one route: an entry lapses {@code ttl} after the
+ * client's last connection, and the table is bounded by {@code defaults.limits.perIpTableSize}
+ * (CLOCK eviction, lapsed entries first; {@link SourceTable}), so a flood of distinct (or spoofed)
+ * sources cannot grow it. Read and written by every event loop without a lock.
  */
 final class AffinityTable {
 
-  private record Entry(HostPort backend, long expiresNanos) {}
+  private record Target(HostPort backend, long expiresNanos) {}
 
-  private final int capacity;
+  private static final class Binding extends SourceTable.Entry<String> {
+    private volatile Target target;
+
+    Binding(String client) {
+      super(client);
+    }
+
+    @Override
+    protected boolean isFresh(long nowNanos) {
+      Target t = target;
+      return t == null || nowNanos - t.expiresNanos() >= 0;
+    }
+  }
+
   private final long ttlNanos;
-  private final LinkedHashMap<String, Entry> entries;
+  private final SourceTable<String, Binding> entries;
 
   AffinityTable(int capacity, long ttlNanos) {
-    this.capacity = capacity;
     this.ttlNanos = ttlNanos;
-    this.entries = new LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-        return size() > AffinityTable.this.capacity;
-      }
-    };
+    this.entries = new SourceTable<>(capacity);
   }
 
   int capacity() {
-    return capacity;
+    return entries.capacity();
   }
 
   long ttlNanos() {
@@ -38,24 +44,21 @@ final class AffinityTable {
   }
 
   /** The client's backend, or null when it has none or its entry lapsed. */
-  synchronized HostPort get(String client, long nowNanos) {
-    Entry e = entries.get(client);
-    if (e == null) {
-      return null;
-    }
-    if (nowNanos - e.expiresNanos >= 0) {
-      entries.remove(client);
-      return null;
-    }
-    return e.backend;
+  HostPort get(String client, long nowNanos) {
+    Binding b = entries.find(client);
+    Target t = b == null ? null : b.target;
+    return t == null || nowNanos - t.expiresNanos() >= 0 ? null : t.backend();
   }
 
   /** Binds the client to a backend (or refreshes its binding) until {@code ttl} from now. */
-  synchronized void put(String client, HostPort backend, long nowNanos) {
-    entries.put(client, new Entry(backend, nowNanos + ttlNanos));
+  void put(String client, HostPort backend, long nowNanos) {
+    Binding b = entries.findOrAdd(client, nowNanos, (key, now) -> new Binding(key));
+    if (b != null) { // null only if every slot looked at was being added or evicted this instant
+      b.target = new Target(backend, nowNanos + ttlNanos);
+    }
   }
 
-  synchronized int size() {
+  int size() {
     return entries.size();
   }
 }

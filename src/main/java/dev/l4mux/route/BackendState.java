@@ -2,6 +2,7 @@ package dev.l4mux.route;
 
 import dev.l4mux.config.Outlier;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The live state of one backend address of one route, kept across route tables (a reload keeps
@@ -17,11 +18,14 @@ public final class BackendState {
 
   static final int MAX_BACKOFF_SHIFT = 6;
 
+  /** Passive verdicts, replaced whole by compare-and-set: every event loop connects to the backend. */
+  private record Failures(int consecutive, int ejections, long ejectedUntilNanos) {}
+
+  private static final Failures NONE = new Failures(0, 0, 0);
+
   private final AtomicInteger active = new AtomicInteger();
   private volatile boolean lastConnectFailed;
-  private volatile long ejectedUntilNanos;
-  private int consecutiveFailures;
-  private int ejections;
+  private final AtomicReference<Failures> failures = new AtomicReference<>(NONE);
 
   public int activeConnections() {
     return active.get();
@@ -33,21 +37,23 @@ public final class BackendState {
 
   /** True while outlier ejection keeps it out of balancing. */
   public boolean isEjected(long nowNanos) {
-    long until = ejectedUntilNanos;
-    return until != 0 && nowNanos - until < 0;
+    return isEjected(failures.get(), nowNanos);
   }
 
   /** How many times in a row it was ejected (0 once a connect succeeds). */
-  public synchronized int ejections() {
-    return ejections;
+  public int ejections() {
+    return failures.get().ejections();
   }
 
   void connected() {
-    lastConnectFailed = false;
+    if (lastConnectFailed) {
+      lastConnectFailed = false; // written only when it changes: the common case reads only
+    }
     active.incrementAndGet();
-    synchronized (this) {
-      consecutiveFailures = 0;
-      ejections = 0;
+    Failures f = failures.get();
+    while ((f.consecutive() != 0 || f.ejections() != 0)
+        && !failures.compareAndSet(f, new Failures(0, 0, f.ejectedUntilNanos()))) {
+      f = failures.get();
     }
   }
 
@@ -65,21 +71,28 @@ public final class BackendState {
     if (outlier == null) {
       return false;
     }
-    synchronized (this) {
-      consecutiveFailures++;
-      // After an ejection, one failure is enough: the backend was already on probation.
-      int threshold = ejections > 0 ? 1 : outlier.consecutiveFailures();
-      if (consecutiveFailures < threshold || isEjected(nowNanos)) {
-        return false;
+    for (;;) {
+      Failures f = failures.get();
+      Failures next = afterFailure(f, outlier, nowNanos);
+      if (failures.compareAndSet(f, next)) {
+        return next.ejections() > f.ejections();
       }
-      long period = outlier.ejection().toNanos() << Math.min(ejections, MAX_BACKOFF_SHIFT);
-      ejections++;
-      consecutiveFailures = 0;
-      ejectedUntilNanos = nowNanos + period;
-      if (ejectedUntilNanos == 0) {
-        ejectedUntilNanos = 1; // 0 means "never ejected"
-      }
-      return true;
     }
+  }
+
+  private Failures afterFailure(Failures f, Outlier outlier, long nowNanos) {
+    int consecutive = f.consecutive() + 1;
+    // After an ejection, one failure is enough: the backend was already on probation.
+    int threshold = f.ejections() > 0 ? 1 : outlier.consecutiveFailures();
+    if (consecutive < threshold || isEjected(f, nowNanos)) {
+      return new Failures(consecutive, f.ejections(), f.ejectedUntilNanos());
+    }
+    long period = outlier.ejection().toNanos() << Math.min(f.ejections(), MAX_BACKOFF_SHIFT);
+    long until = nowNanos + period;
+    return new Failures(0, f.ejections() + 1, until == 0 ? 1 : until); // 0 means "never ejected"
+  }
+
+  private static boolean isEjected(Failures f, long nowNanos) {
+    return f.ejectedUntilNanos() != 0 && nowNanos - f.ejectedUntilNanos() < 0;
   }
 }

@@ -30,7 +30,8 @@ final class Balancer {
 
   /** A balancer that lists every eligible backend (no retry bound) with a private affinity table. */
   Balancer(Balance policy, List<Backend> backends) {
-    this(policy, backends, backends.size(), new AffinityTable(100_000, 30L * 60 * 1_000_000_000L));
+    this(policy, backends, backends.size(),
+        policy == Balance.STICKY_SOURCE ? new AffinityTable(100_000, 30L * 60 * 1_000_000_000L) : null);
   }
 
   Balancer(Balance policy, List<Backend> backends, int maxCandidates, AffinityTable affinity) {

@@ -1,10 +1,12 @@
 package dev.l4mux.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.l4mux.testsupport.TaggedBackend;
 import dev.l4mux.testsupport.TaggedBackends;
+import dev.l4mux.observe.ConnectionClosed;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,16 +14,24 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 
 /**
  * Limits and rates with real connections from several loopback source addresses (127.0.0.2,
- * 127.0.0.3, ...): each triggers exactly at its threshold and is counted with its reason; a
- * listener's refusal is a close at accept, a route's is answered in the client's protocol (HTTP
- * 503).
+ * 127.0.0.3, ...): each triggers exactly at its threshold and is counted with its reason; every
+ * refusal, a listener's (decided at accept) as a route's, is answered in the client's protocol
+ * once its first bytes tell it (HTTP 503, a TLS alert; other protocols see the close), and logged.
  */
 class LimitsIT {
 
@@ -78,7 +88,7 @@ class LimitsIT {
               """.formatted(echo.port(), web.port()))) {
         List<Socket> open = new ArrayList<>();
         try {
-          // maxConnectionsPerIp 2: the third from 127.0.0.2 is closed at accept, 127.0.0.3 is not affected.
+          // maxConnectionsPerIp 2: the third from 127.0.0.2 is refused at accept, 127.0.0.3 is not affected.
           int perip = node.port("perip");
           for (int i = 0; i < 2; i++) {
             Socket s = from("127.0.0.2", perip);
@@ -137,6 +147,70 @@ class LimitsIT {
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void aListenersRefusalIsAnsweredInTheClientsProtocolCountedAndLogged() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      TaggedBackend web = TaggedBackends.http(vertx, "web").await(10, TimeUnit.SECONDS);
+      try (L4muxTestNode node = L4muxTestNode.start("""
+              admin: { listen: "127.0.0.1:0" }
+              listeners:
+                - { name: guarded, bind: ["127.0.0.1:0"], limits: { maxConnectionsPerIp: 1 } }
+              routes:
+                - { name: web, match: { protocol: http }, backends: [ { address: "127.0.0.1:%d" } ] }
+                - { name: tls, match: { protocol: tls }, backends: [ { address: "127.0.0.1:%d" } ] }
+              """.formatted(web.port(), web.port()));
+          ClosedConnections closed = new ClosedConnections(node.vertx());
+          Socket held = from("127.0.0.9", node.port("guarded"))) {
+        int port = node.port("guarded");
+        assertTrue(request(held).startsWith("HTTP/1.1 200 "), "the one connection 127.0.0.9 may hold");
+
+        try (Socket http = from("127.0.0.9", port)) {
+          String answer = request(http);
+          assertTrue(answer.startsWith("HTTP/1.1 503 Service Unavailable"), answer);
+          assertTrue(answer.contains("l4mux: limit"), answer);
+        }
+        try (Socket plain = from("127.0.0.9", port);
+            SSLSocket tls = (SSLSocket) trustingClient().createSocket(plain, "web.test", port, true)) {
+          SSLException refused = assertThrows(SSLException.class, tls::startHandshake);
+          assertTrue(String.valueOf(refused.getMessage()).contains("internal_error"), "a fatal internal_error alert: " + refused);
+        }
+        try (Socket other = from("127.0.0.9", port)) {
+          assertTrue(refused(other), "a protocol without an error message of its own sees the close");
+        }
+
+        for (String protocol : List.of("http", "tls", "unknown")) {
+          ConnectionClosed line = closed.await(c -> "guarded".equals(c.listener()) && protocol.equals(c.protocol()) && "limit".equals(c.closeReason()),
+              Duration.ofSeconds(10));
+          assertEquals(null, line.route(), "refused before any route was decided");
+        }
+        String metrics = node.admin("/metrics").body();
+        assertEquals(3.0, MetricsText.sum(metrics, "l4mux_rejections_total", "listener=\"guarded\"", "reason=\"limit\""));
+        assertEquals(3.0, MetricsText.sum(metrics, "l4mux_connections_total", "listener=\"guarded\"", "outcome=\"rejected\""));
+      }
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A TLS client that trusts any certificate: the refusal comes before any certificate. */
+  private static SSLSocketFactory trustingClient() throws Exception {
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, new TrustManager[] {new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    }}, null);
+    return context.getSocketFactory();
   }
 
   private static void awaitOpen(L4muxTestNode node, String route, int expected) throws InterruptedException {

@@ -106,6 +106,35 @@ class LimitersTest {
   }
 
   @Test
+  void aSourceWithOpenConnectionsKeepsItsCountThroughAFloodOfOthers() {
+    ScopeLimiter s = new ScopeLimiter(new Limits(0, 2, null, null), 100, 0);
+    List<Admission> held = new ArrayList<>();
+    assertNull(admit(s, ip(1), 0, held));
+    assertNull(admit(s, ip(1), 0, held));
+    List<Admission> flood = new ArrayList<>();
+    for (int i = 2; i < 100_000; i++) {
+      admit(s, ip(i), 0, flood);
+      flood.remove(0).release();
+    }
+    assertEquals(Admission.LIMIT, admit(s, ip(1), 0, held), "its two connections are still counted");
+    assertEquals(100, s.trackedSources());
+  }
+
+  @Test
+  void aTableFullOfSourcesWithOpenConnectionsRefusesANewSourceAsLimit() {
+    ScopeLimiter s = new ScopeLimiter(new Limits(0, 5, null, null), 3, 0);
+    List<Admission> held = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      assertNull(admit(s, ip(i), 0, held));
+    }
+    assertEquals(Admission.LIMIT, admit(s, ip(7), 0, held));
+    assertEquals(3, s.open(), "the refusal took no slot");
+    assertNull(admit(s, ip(0), 0, held), "known sources are still admitted");
+    held.get(1).release();
+    assertNull(admit(s, ip(7), 0, held), "a source without connections made room");
+  }
+
+  @Test
   void nodeListenerAndRouteLimitsThroughAConfigurationAndAReload() {
     String yaml = """
         defaults: {limits: {maxConnections: 3, perIpTableSize: 10}}

@@ -10,6 +10,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.internal.VertxInternal;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>Before the fix this caught two such locks on the per-connection path: the Vert.x worker task
  * queue that the access log's hand-over went through (shared with the worker pool), and the bins of
- * the metrics' meter caches ({@code ConcurrentHashMap.computeIfAbsent}, shared by the loops).
+ * the metrics' meter caches ({@code ConcurrentHashMap.computeIfAbsent}, shared by the loops); and,
+ * with limits and sticky_source, the {@code synchronized} token buckets, per-IP and affinity tables.
  */
 @Tag("reliability")
 @ExtendWith(QuietAccessLog.class)
@@ -56,6 +58,7 @@ class EventLoopsNeverWaitIT {
   private static final int WARM_UP = 2_000;
   private static final int CONNECTIONS = 20_000;
   private static final int CLIENTS = 8;
+  private static final int SOURCES = 200;
   private static final byte[] REQUEST =
       "GET /churn HTTP/1.1\r\nHost: echo.test\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -63,18 +66,62 @@ class EventLoopsNeverWaitIT {
   void eventLoopsNeverBlockOnALockUnderConnectionChurn() throws Exception {
     Vertx backends = Vertx.vertx();
     TaggedBackend echo = TaggedBackends.tcpEcho(backends, "echo").await(10, TimeUnit.SECONDS);
-    try (L4muxTestNode node = L4muxTestNode.start("""
-        admin: { listen: "127.0.0.1:0" }
-        listeners:
-          - { name: edge, bind: ["127.0.0.1:0"], fallback: reject }
-        routes:
-          - name: web
-            match: { protocol: http, host: ["echo.test"] }
-            backends: [ { address: "127.0.0.1:%d" } ]
-        """.formatted(echo.port()), new VertxOptions().setEventLoopPoolSize(LOOPS));
+    try {
+      assertNoWaitsOfTheLoops("""
+          admin: { listen: "127.0.0.1:0" }
+          listeners:
+            - { name: edge, bind: ["127.0.0.1:0"], fallback: reject }
+          routes:
+            - name: web
+              match: { protocol: http, host: ["echo.test"] }
+              backends: [ { address: "127.0.0.1:%d" } ]
+          """.formatted(echo.port()), 1, CONNECTIONS);
+    } finally {
+      backends.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The per-client state every loop shares (issue 12): listener and route limits with per-IP
+   * counts, per-IP and scope rates in a per-IP table smaller than the sources, and sticky_source's
+   * affinity table, from {@link #SOURCES} loopback addresses. None of it may make a loop wait. Before
+   * these tables were lock-free, their {@code synchronized} sections did (see docs/performance.md).
+   */
+  @Test
+  void eventLoopsNeverBlockOnALockInLimitsAndStickiness() throws Exception {
+    Vertx backends = Vertx.vertx();
+    TaggedBackend a = TaggedBackends.tcpEcho(backends, "a").await(10, TimeUnit.SECONDS);
+    TaggedBackend b = TaggedBackends.tcpEcho(backends, "b").await(10, TimeUnit.SECONDS);
+    String limits = "{ maxConnections: 100000, maxConnectionsPerIp: 1000, connectionRatePerIp: 1000000/s, connectionRate: 100000000/s }";
+    try {
+      assertNoWaitsOfTheLoops("""
+          admin: { listen: "127.0.0.1:0" }
+          defaults: { limits: { maxConnections: 100000, perIpTableSize: %d } }
+          listeners:
+            - { name: edge, bind: ["127.0.0.1:0"], fallback: reject, limits: %s }
+          routes:
+            - name: web
+              match: { protocol: http, host: ["echo.test"] }
+              backends: [ { address: "127.0.0.1:%d" }, { address: "127.0.0.1:%d" } ]
+              balance: sticky_source
+              sticky: { ttl: 10m }
+              limits: %s
+          """.formatted(SOURCES / 2, limits, a.port(), b.port(), limits), SOURCES, CONNECTIONS / 2);
+    } finally {
+      backends.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Starts a node of {@link #LOOPS} event loops on {@code config}, warms it up, then records its
+   * loops' contended monitor enters and parks with JFR while {@code connections} churn through it
+   * (from {@code sources} addresses 127.0.0.2 on) with every cpu kept busy; there must be none.
+   */
+  private static void assertNoWaitsOfTheLoops(String config, int sources, int connections) throws Exception {
+    try (L4muxTestNode node = L4muxTestNode.start(config, new VertxOptions().setEventLoopPoolSize(LOOPS));
         Reliability.CloseReasons reasons = new Reliability.CloseReasons(node)) {
       InetSocketAddress edge = new InetSocketAddress(Reliability.loopback(), node.port("edge"));
-      assertEquals(WARM_UP, churn(edge, WARM_UP), "warm-up requests echoed"); // classes loaded, meters made
+      assertEquals(WARM_UP, churn(edge, sources, WARM_UP), "warm-up requests echoed"); // classes loaded, meters made
       Set<Long> loopThreads = eventLoopThreadIds(node.vertx());
 
       Path file = Files.createTempFile("l4mux-loops", ".jfr");
@@ -86,7 +133,7 @@ class EventLoopsNeverWaitIT {
         AtomicBoolean spin = new AtomicBoolean(true);
         List<Thread> burners = cpuBurners(spin); // a loaded machine: lock holders get preempted
         try {
-          echoed = churn(edge, CONNECTIONS);
+          echoed = churn(edge, sources, connections);
         } finally {
           spin.set(false);
           for (Thread burner : burners) {
@@ -96,8 +143,8 @@ class EventLoopsNeverWaitIT {
         recording.stop();
         recording.dump(file);
       }
-      assertEquals(CONNECTIONS, echoed, "every request came back through the relay");
-      reasons.awaitTotal(WARM_UP + CONNECTIONS, Duration.ofSeconds(30));
+      assertEquals(connections, echoed, "every request came back through the relay");
+      reasons.awaitTotal(WARM_UP + connections, Duration.ofSeconds(30));
 
       List<String> waits = new ArrayList<>();
       for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
@@ -107,13 +154,14 @@ class EventLoopsNeverWaitIT {
       }
       Files.deleteIfExists(file);
       assertTrue(waits.isEmpty(), waits.size() + " waits of an event loop on a lock:\n" + String.join("\n", waits));
-    } finally {
-      backends.close().await(10, TimeUnit.SECONDS);
     }
   }
 
-  /** Request/response connections from {@link #CLIENTS} threads, each a new connection; returns those echoed. */
-  private static int churn(InetSocketAddress edge, int total) throws Exception {
+  /**
+   * Request/response connections from {@link #CLIENTS} threads, each a new connection, the n-th
+   * from 127.0.0.(2 + n % sources) when {@code sources > 1}; returns those echoed.
+   */
+  private static int churn(InetSocketAddress edge, int sources, int total) throws Exception {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger echoed = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
@@ -121,8 +169,11 @@ class EventLoopsNeverWaitIT {
       List<Future<?>> clients = new ArrayList<>();
       for (int c = 0; c < CLIENTS; c++) {
         clients.add(pool.submit(() -> {
-          while (next.getAndIncrement() < total) {
+          for (int n = next.getAndIncrement(); n < total; n = next.getAndIncrement()) {
             try (Socket s = new Socket()) {
+              if (sources > 1) {
+                s.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (2 + n % sources)}), 0));
+              }
               s.setSoTimeout(10_000);
               s.connect(edge, 10_000);
               s.getOutputStream().write(REQUEST);
