@@ -44,12 +44,6 @@ final class ListenerParser {
       if (s.has("proxyProtocol")) {
         r.error(s.at("proxyProtocol"), "not supported yet: PROXY protocol on UDP listeners");
       }
-      if (s.has("access")) {
-        r.error(s.at("access"), "not supported yet: access lists on UDP listeners");
-      }
-      if (s.has("limits")) {
-        r.error(s.at("limits"), "not supported yet: limits on UDP listeners");
-      }
     }
     ProxyProtocolReceive pp = proxyProtocol.receive(s.section("proxyProtocol", ProxyProtocolParser.RECEIVE));
     AccessConfig access = proxyProtocol.access(s.section("access", ProxyProtocolParser.ACCESS));

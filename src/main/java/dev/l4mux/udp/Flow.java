@@ -55,6 +55,8 @@ final class Flow {
   private final long startNanos = System.nanoTime();
   private final Instant started = Instant.now();
   private volatile InetSocketAddress client;
+  private final FlowIdentity identity;
+  private final FlowAdmission admission;
   private volatile State state = State.SNIFFING;
   private List<ByteBuf> held = new ArrayList<>();
   private int heldBytes;
@@ -77,11 +79,13 @@ final class Flow {
   private volatile long bytesUp;
   private volatile long bytesDown;
 
-  Flow(UdpListener listener, ListenerSocket socket, InetSocketAddress client) {
+  Flow(UdpListener listener, ListenerSocket socket, InetSocketAddress client, FlowIdentity identity, FlowAdmission admission) {
     this.id = listener.flows().nextId();
     this.listener = listener;
     this.socket = socket;
     this.client = client;
+    this.identity = identity;
+    this.admission = admission;
   }
 
   long id() {
@@ -174,11 +178,18 @@ final class Flow {
   }
 
   private void decide(RouteTable table, Sniffed decided) {
+    InetSocketAddress source = identity.client();
     RouteDecision decision = table.decide(new RouteRequest(
-        id, listener.name(), decided, client.getAddress().getHostAddress(), client.getPort()));
+        id, listener.name(), decided, source.getAddress().getHostAddress(), source.getPort()));
     if (!(decision instanceof RouteDecision.Forward forward) || forward.candidates().isEmpty()) {
       // Sanitization: no route and no fallback. Dropped, counted, never answered.
-      listener.dropped(UdpMetrics.NO_ROUTE, held.size());
+      listener.refused(UdpMetrics.NO_ROUTE, held.size());
+      end(null);
+      return;
+    }
+    String refusal = admission.toRoute(listener.policies(), forward.route(), source.getAddress());
+    if (refusal != null) { // the route's access list or limits: nothing is answered (no protocol to answer in)
+      listener.refused(refusal, held.size());
       end(null);
       return;
     }
@@ -321,6 +332,7 @@ final class Flow {
     socket.ended(this, client);
     learnt.forEach(cid -> listener.forget(cid, this));
     listener.flows().remove(this);
+    admission.release();
     if (wasRelaying) {
       activeCell.decrementAndGet();
       listener.vertx().eventBus().publish(Addresses.FLOW_EVENTS, new FlowsEnded(List.of(ended(reason))), LOCAL);

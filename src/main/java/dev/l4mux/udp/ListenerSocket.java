@@ -58,15 +58,40 @@ final class ListenerSocket extends ChannelInboundHandlerAdapter {
         }
         return;
       }
-      flow = new Flow(listener, this, client);
-      if (!listener.flows().admit(flow, listener.state().routeTable().config().defaults().maxUdpFlows())) {
-        listener.dropped(UdpMetrics.FLOW_LIMIT, 1);
-        datagram.release();
+      flow = open(client, datagram);
+      if (flow == null) {
         return;
       }
       flows.put(client, flow);
     }
     flow.fromClient(datagram, client);
+  }
+
+  /**
+   * A new flow for a datagram from an unknown address, after the listener's access list, the
+   * node's flow bound and the listener's limits (in that order: a full table takes no rate token);
+   * null when refused, the datagram dropped and counted. No state is kept for a refused client, so
+   * a flood of refused datagrams fills no table: each of its datagrams is a new attempt.
+   */
+  private Flow open(InetSocketAddress peer, ByteBuf datagram) {
+    FlowIdentity identity = FlowIdentity.of(peer);
+    int max = listener.state().routeTable().config().defaults().maxUdpFlows();
+    FlowAdmission.Outcome outcome = FlowAdmission.toListener(listener.policies(), listener.state().limiters(), listener.name(),
+        identity.client().getAddress(), listener.flows().size() >= max);
+    if (outcome instanceof FlowAdmission.Refused refused) {
+      listener.refused(refused.reason(), 1);
+      datagram.release();
+      return null;
+    }
+    FlowAdmission admission = ((FlowAdmission.Admitted) outcome).admission();
+    Flow flow = new Flow(listener, this, peer, identity, admission);
+    if (!listener.flows().admit(flow, max)) { // another loop took the last slot meanwhile
+      admission.release();
+      listener.refused(UdpMetrics.FLOW_LIMIT, 1);
+      datagram.release();
+      return null;
+    }
+    return flow;
   }
 
   /** The flow's client moved to {@code now}: replies and the table follow the latest address. */

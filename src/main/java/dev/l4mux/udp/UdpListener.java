@@ -26,6 +26,7 @@ final class UdpListener {
   private final Map<ConnectionId, Flow> byConnectionId = new ConcurrentHashMap<>();
   private final Set<Integer> connectionIdLengths = ConcurrentHashMap.newKeySet();
   private final Map<String, Counter> drops = new ConcurrentHashMap<>();
+  private volatile Policies policies;
 
   UdpListener(ListenerConfig deployed, NodeState state, Vertx vertx, UdpSockets sockets) {
     this.name = deployed.name();
@@ -61,6 +62,30 @@ final class UdpListener {
     return table == null ? deployed : table.listener(name).orElse(deployed);
   }
 
+  /** The listener's access lists and trusted peers, compiled once per route table. */
+  dev.l4mux.access.ClientPolicies policies() {
+    RouteTable table = state.routeTable();
+    Policies known = policies;
+    if (known == null || known.table() != table) {
+      known = new Policies(table, new dev.l4mux.access.ClientPolicies(table == null ? null : table.config(), settings()));
+      policies = known;
+    }
+    return known.policies();
+  }
+
+  /**
+   * A flow refused before it relayed a datagram: its held datagrams are dropped, counted under
+   * {@code reason} in {@code l4mux_udp_drops_total}, and the refusal in {@code
+   * l4mux_rejections_total} (except {@code flow_limit}, the table's bound, and {@code no_route},
+   * sanitization: drops only, as before).
+   */
+  void refused(String reason, int datagrams) {
+    if (!UdpMetrics.FLOW_LIMIT.equals(reason) && !UdpMetrics.NO_ROUTE.equals(reason)) {
+      state.metrics().rejected(name, reason);
+    }
+    dropped(reason, datagrams);
+  }
+
   void dropped(String reason, int datagrams) {
     drops.computeIfAbsent(reason, r -> flows().metrics().drops(name, r)).increment(datagrams);
   }
@@ -88,4 +113,6 @@ final class UdpListener {
   void forget(ConnectionId id, Flow flow) {
     byConnectionId.remove(id, flow);
   }
+
+  private record Policies(RouteTable table, dev.l4mux.access.ClientPolicies policies) {}
 }
