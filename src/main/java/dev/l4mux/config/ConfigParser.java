@@ -109,6 +109,10 @@ public final class ConfigParser {
       }
       RouteConfig route = s == null ? null : routeParser.route(s, name, defaults, listenerNames);
       routes.add(route);
+      if (route != null && route.proxyProtocol().version() == ProxyProtocolSend.Version.V1 && servesUdp(route, listeners)) {
+        r.error(s.at("proxyProtocol"),
+            "PROXY v1 cannot describe a UDP flow (a UDP listener uses this route): send v2 (DGRAM), or list the route's TCP listeners");
+      }
       if (route != null && route.tls().mode() != TlsConfig.Mode.PASSTHROUGH && servesUdp(route, listeners)) {
         r.error(s.at("tls"), "not supported yet: TLS termination for UDP flows (a UDP listener uses this route)");
       }

@@ -22,7 +22,7 @@ import java.util.Map;
  * from a trusted upstream header (replacing a generated TLV of the same type, so a chain keeps the
  * first proxy's values), the {@code tlvs.add} TLVs, and CRC32C last.
  */
-final class ProxyHeaderSender {
+public final class ProxyHeaderSender {
 
   private ProxyHeaderSender() {}
 
@@ -45,7 +45,8 @@ final class ProxyHeaderSender {
         tlvs(send, facts, uniqueId, upstream), true));
   }
 
-  static List<ProxyTlv> tlvs(ProxyProtocolSend send, Sniffed facts, String uniqueId, ProxyHeader upstream) {
+  /** The TLVs of a v2 header (also a UDP flow's, {@code udp.FlowProxyHeader}), in the order written. */
+  public static List<ProxyTlv> tlvs(ProxyProtocolSend send, Sniffed facts, String uniqueId, ProxyHeader upstream) {
     List<ProxyTlv> forwarded = new ArrayList<>();
     if (upstream != null) {
       for (ProxyTlv tlv : upstream.tlvs()) {

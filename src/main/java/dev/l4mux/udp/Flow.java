@@ -46,6 +46,7 @@ final class Flow {
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
   private static final int MAX_LEARNT_IDS = 4;
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Flow.class.getName());
 
   private enum State { SNIFFING, CONNECTING, RELAYING, ENDED }
 
@@ -73,6 +74,8 @@ final class Flow {
   private Counter upCounter;
   private Counter downCounter;
   private ConnectionId originalId;
+  private boolean firstSeen; // the first datagram's PROXY header was read when the flow opened
+  private FlowProxyHeader proxyHeader; // the route's header towards the backend, or null
   private final List<ConnectionId> learnt = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile long datagramsUp;
   private volatile long datagramsDown;
@@ -116,6 +119,10 @@ final class Flow {
       datagram.release();
       return;
     }
+    if (identity.trusted() && firstSeen && !acceptLaterHeader(datagram)) {
+      return;
+    }
+    firstSeen = true;
     if (!from.equals(client)) {
       socket.moved(this, client, from);
       client = from;
@@ -130,6 +137,18 @@ final class Flow {
       case CONNECTING -> hold(datagram);
       default -> forward(datagram);
     }
+  }
+
+  /** A later datagram of a trusted peer may carry a header too (a sender that writes one on each). */
+  private boolean acceptLaterHeader(ByteBuf datagram) {
+    String refusal = DatagramProxyHeaders.later(datagram, identity.header(), listener.state().routeTable().config().defaults().maxSniffBytes());
+    if (refusal == null) {
+      return true;
+    }
+    LOG.fine(() -> "flow " + id + " from " + client + ": " + refusal);
+    listener.dropped(UdpMetrics.BAD_PROXY_HEADER, 1);
+    datagram.release();
+    return false;
   }
 
   private boolean hold(ByteBuf datagram) {
@@ -153,7 +172,7 @@ final class Flow {
           || held.size() >= MAX_HELD_DATAGRAMS
           || heldBytes >= table.config().defaults().maxSniffBytes();
       List<Buffer> views = new ArrayList<>(held.size());
-      held.forEach(d -> views.add(BufferInternal.buffer(d.duplicate())));
+      held.forEach(d -> views.add(BufferInternal.buffer(d.slice()))); // index 0 = after a stripped PROXY header
       decided = DatagramSniffing.decide(DatagramSnifferCatalogue.all(), views, last);
     }
     if (decided == null) {
@@ -182,8 +201,9 @@ final class Flow {
     RouteDecision decision = table.decide(new RouteRequest(
         id, listener.name(), decided, source.getAddress().getHostAddress(), source.getPort()));
     if (!(decision instanceof RouteDecision.Forward forward) || forward.candidates().isEmpty()) {
-      // Sanitization: no route and no fallback. Dropped, counted, never answered.
-      listener.refused(UdpMetrics.NO_ROUTE, held.size());
+      // Sanitization: no route and no fallback. Dropped, counted, never answered. A PROXY header
+      // this listener did not read (an untrusted peer's) stayed in the datagram: that is why.
+      listener.refused(identity.forgedHeader() ? UdpMetrics.BAD_PROXY_HEADER : UdpMetrics.NO_ROUTE, held.size());
       end(null);
       return;
     }
@@ -246,6 +266,9 @@ final class Flow {
     activeCell.incrementAndGet();
     upCounter = metrics.datagrams(listener.name(), route.name(), "upstream");
     downCounter = metrics.datagrams(listener.name(), route.name(), "downstream");
+    proxyHeader = FlowProxyHeader.of(route.proxyProtocol(), identity.client(),
+        identity.destination((InetSocketAddress) socket.channel().localAddress()), facts,
+        listener.state().nodeName() + ":" + id, identity.header());
     List<ByteBuf> first = held;
     held = null;
     for (ByteBuf datagram : first) {
@@ -263,7 +286,10 @@ final class Flow {
     datagramsUp++;
     bytesUp += datagram.readableBytes();
     upCounter.increment();
-    backendChannel.writeAndFlush(datagram, backendChannel.voidPromise());
+    ByteBuf out = proxyHeader != null ? proxyHeader.prepend(datagram, backendChannel.alloc())
+        : datagram.readerIndex() == 0 ? datagram
+        : datagram.slice(); // a stripped PROXY header: Netty 4.2.12's io_uring datagram write starts at index 0
+    backendChannel.writeAndFlush(out, backendChannel.voidPromise());
   }
 
   private void fromBackend(ByteBuf datagram) {
@@ -341,8 +367,8 @@ final class Flow {
 
   private FlowEnded ended(String reason) {
     return new FlowEnded(
-        Instant.now(), id, listener.state().nodeName(), listener.name(), hostPort(client),
-        facts.protocol(), facts.sni(), facts.alpn(), route.name(), backend.address().toString(),
+        Instant.now(), id, listener.state().nodeName(), listener.name(), hostPort(client), identity.realClientText(),
+        identity.tlvs(), facts.protocol(), facts.sni(), facts.alpn(), route.name(), backend.address().toString(),
         bytesUp, bytesDown, datagramsUp, datagramsDown, sniffMs,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), reason, quicVersion());
   }
@@ -366,6 +392,8 @@ final class Flow {
         .put("id", id)
         .put("listener", listener.name())
         .put("client", hostPort(client))
+        .put("realClient", identity.realClientText())
+        .put("proxyTlvs", identity.tlvs() == null ? null : new JsonObject(new java.util.LinkedHashMap<>(identity.tlvs())))
         .put("state", state.name().toLowerCase(java.util.Locale.ROOT))
         .put("protocol", known == null ? null : known.protocol())
         .put("sni", known == null ? null : known.sni())

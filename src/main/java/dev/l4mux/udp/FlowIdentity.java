@@ -14,11 +14,13 @@ import java.util.Map;
  *
  * @param peer the address the flow's first datagram came from
  * @param header the trusted header read from it, or null
+ * @param trusted the peer may send PROXY headers ({@code listeners[].proxyProtocol.trusted})
+ * @param forgedHeader an untrusted peer's first datagram began with a PROXY signature (not read)
  */
-record FlowIdentity(InetSocketAddress peer, ProxyHeader header) {
+record FlowIdentity(InetSocketAddress peer, ProxyHeader header, boolean trusted, boolean forgedHeader) {
 
   static FlowIdentity of(InetSocketAddress peer) {
-    return new FlowIdentity(peer, null);
+    return new FlowIdentity(peer, null, false, false);
   }
 
   /** The real client: the one a trusted header names (PROXY over INET/INET6), else the peer. */

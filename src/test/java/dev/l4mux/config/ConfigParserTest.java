@@ -259,11 +259,7 @@ class ConfigParserTest {
   }
 
   static Stream<Arguments> unsupported() {
-    return Stream.of(
-        Arguments.of(
-            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp, proxyProtocol: {trusted: [10.0.0.0/8]}}]",
-            "listeners[0].proxyProtocol"),
-        Arguments.of(route("tls: {mode: terminate, acme: {}}"), "routes[0].tls.acme"));
+    return Stream.of(Arguments.of(route("tls: {mode: terminate, acme: {}}"), "routes[0].tls.acme"));
   }
 
   @Test
@@ -278,6 +274,17 @@ class ConfigParserTest {
     RouteConfig route = config.routes().get(0);
     assertEquals(1, route.access().allow().size());
     assertEquals(3, route.limits().maxConnectionsPerIp());
+  }
+
+  @Test
+  void udpListenersTrustPeersAndRoutesSendV2OnTheFirstOrEveryDatagram() {
+    L4muxConfig config = parse(
+        "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp, proxyProtocol: {trusted: [10.0.0.0/8], required: true}}]\n"
+            + "routes: [{name: first, proxyProtocol: {send: v2}, " + BACKEND + "},"
+            + " {name: every, proxyProtocol: {send: v2, datagrams: every}, " + BACKEND + "}]");
+    assertTrue(config.listeners().get(0).proxyProtocol().required());
+    assertEquals(ProxyProtocolSend.Datagrams.FIRST, config.routes().get(0).proxyProtocol().datagrams());
+    assertEquals(ProxyProtocolSend.Datagrams.EVERY, config.routes().get(1).proxyProtocol().datagrams());
   }
 
   private static String route(String extra) {
