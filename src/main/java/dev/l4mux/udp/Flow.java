@@ -11,7 +11,6 @@ import dev.l4mux.route.RouteRequest;
 import dev.l4mux.route.RouteTable;
 import dev.l4mux.sniff.DatagramSnifferCatalogue;
 import dev.l4mux.sniff.Sniffed;
-import dev.l4mux.udp.QuicConnectionIds.ConnectionId;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -45,7 +44,6 @@ final class Flow {
   static final int MAX_HELD_DATAGRAMS = 8;
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-  private static final int MAX_LEARNT_IDS = 4;
   private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Flow.class.getName());
 
   private enum State { SNIFFING, CONNECTING, RELAYING, ENDED }
@@ -73,10 +71,9 @@ final class Flow {
   private AtomicLong activeCell;
   private Counter upCounter;
   private Counter downCounter;
-  private ConnectionId originalId;
   private boolean firstSeen; // the first datagram's PROXY header was read when the flow opened
   private FlowProxyHeader proxyHeader; // the route's header towards the backend, or null
-  private final List<ConnectionId> learnt = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final FlowKeys keys;
   private volatile long datagramsUp;
   private volatile long datagramsDown;
   private volatile long bytesUp;
@@ -89,6 +86,7 @@ final class Flow {
     this.client = client;
     this.identity = identity;
     this.admission = admission;
+    this.keys = new FlowKeys(listener, this);
   }
 
   long id() {
@@ -106,11 +104,7 @@ final class Flow {
    * be routed afresh, not sent to the previous connection's backend.
    */
   boolean startsAnotherConnection(ByteBuf datagram) {
-    if (originalId == null || state == State.ENDED) {
-      return false;
-    }
-    ConnectionId destination = QuicConnectionIds.initialDestination(datagram);
-    return destination != null && !destination.equals(originalId) && !learnt.contains(destination);
+    return state != State.ENDED && keys.startsAnotherConnection(datagram);
   }
 
   /** A datagram from the client (its address may have changed: the flow follows it). */
@@ -190,7 +184,7 @@ final class Flow {
     }
     facts = decided;
     if ("quic".equals(decided.protocol())) {
-      originalId = QuicConnectionIds.initialDestination(held.get(0));
+      keys.quicStarted(held.get(0));
     }
     sniffMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     decide(table, decided);
@@ -294,9 +288,7 @@ final class Flow {
 
   private void fromBackend(ByteBuf datagram) {
     lastActivityNanos = System.nanoTime();
-    if (facts != null && "quic".equals(facts.protocol()) && learnt.size() < MAX_LEARNT_IDS) {
-      learn(QuicConnectionIds.longHeaderSource(datagram));
-    }
+    keys.fromBackend(facts.protocol(), datagram);
     DatagramChannel out = socket.channel();
     if (!out.isWritable()) {
       listener.dropped(UdpMetrics.QUEUE_FULL, 1);
@@ -307,14 +299,6 @@ final class Flow {
     bytesDown += datagram.readableBytes();
     downCounter.increment();
     out.writeAndFlush(new DatagramPacket(datagram, client), out.voidPromise());
-  }
-
-  /** The server's chosen connection ID: later short-header packets from the client carry it. */
-  private void learn(ConnectionId serverChosen) {
-    if (serverChosen != null && !learnt.contains(serverChosen)) {
-      learnt.add(serverChosen);
-      listener.learned(serverChosen, this);
-    }
   }
 
   /** Re-armed lazily: one timer per idle period, not one per datagram. */
@@ -356,7 +340,7 @@ final class Flow {
       backendChannel.close();
     }
     socket.ended(this, client);
-    learnt.forEach(cid -> listener.forget(cid, this));
+    keys.forgetAll();
     listener.flows().remove(this);
     admission.release();
     if (wasRelaying) {
@@ -401,7 +385,8 @@ final class Flow {
         .put("quicVersion", quicVersion())
         .put("route", r == null ? null : r.name())
         .put("backend", b == null ? null : b.address().toString())
-        .put("connectionIds", new JsonArray(List.copyOf(learnt).stream().map(Object::toString).toList()))
+        .put("connectionIds", keys.connectionIdsJson())
+        .put("receiverIndexes", keys.indexesJson())
         .put("datagramsUp", datagramsUp)
         .put("datagramsDown", datagramsDown)
         .put("bytesUp", bytesUp)

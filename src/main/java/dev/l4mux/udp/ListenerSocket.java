@@ -18,8 +18,8 @@ import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
  * One listening datagram socket of a UDP listener (one per event loop and address): finds the
- * flow of each datagram by its client's address and port, else by QUIC connection ID (a client
- * that moved), else starts a flow, within the node's bound. Its flow table is used only on its loop.
+ * flow of each datagram by its client's address and port, else by QUIC connection ID or WireGuard
+ * session index (a client that moved), else starts a flow, within the node's bound. Its flow table is used only on its loop.
  */
 final class ListenerSocket extends ChannelInboundHandlerAdapter {
 
@@ -57,12 +57,12 @@ final class ListenerSocket extends ChannelInboundHandlerAdapter {
       flow = null;
     }
     if (flow == null) {
-      Flow moved = listener.byConnectionId(datagram);
+      Flow moved = listener.moved(datagram);
       if (moved != null) {
         if (moved.loop() == ctx.channel().eventLoop()) {
           moved.fromClient(datagram, client);
         } else {
-          moved.loop().execute(() -> moved.fromClient(datagram, client)); // RFC 9000 9: migration
+          moved.loop().execute(() -> moved.fromClient(datagram, client)); // RFC 9000 9, WireGuard 2.1: roaming
         }
         return;
       }

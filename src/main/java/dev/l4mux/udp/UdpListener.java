@@ -13,8 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the flows of one deployed UDP listener share: the node, the datagram socket factory, the
- * drop counters, and the index of QUIC connection IDs to flows. That index is listener-wide (not
- * per loop) because a client whose address changed hashes to another loop's SO_REUSEPORT socket.
+ * drop counters, and the indexes of QUIC connection IDs and WireGuard session indexes to flows.
+ * They are listener-wide (not per loop) because a client whose address changed hashes to another
+ * loop's SO_REUSEPORT socket.
  */
 final class UdpListener {
 
@@ -25,6 +26,7 @@ final class UdpListener {
   private final UdpSockets sockets;
   private final Map<ConnectionId, Flow> byConnectionId = new ConcurrentHashMap<>();
   private final Set<Integer> connectionIdLengths = ConcurrentHashMap.newKeySet();
+  private final Map<Integer, Flow> byReceiverIndex = new ConcurrentHashMap<>();
   private final Map<String, Counter> drops = new ConcurrentHashMap<>();
   private volatile Policies policies;
 
@@ -90,8 +92,29 @@ final class UdpListener {
     drops.computeIfAbsent(reason, r -> flows().metrics().drops(name, r)).increment(datagrams);
   }
 
+  /**
+   * The flow a datagram from an unknown address belongs to, when it says so: a QUIC short header
+   * with a learnt connection ID, or a WireGuard message to a learnt backend index; else null.
+   */
+  Flow moved(ByteBuf datagram) {
+    Flow flow = byConnectionId(datagram);
+    if (flow == null && !byReceiverIndex.isEmpty()) {
+      Integer index = WireGuardIndexes.clientReceiver(datagram);
+      flow = index == null ? null : byReceiverIndex.get(index);
+    }
+    return flow;
+  }
+
+  void learnedIndex(int index, Flow flow) {
+    byReceiverIndex.putIfAbsent(index, flow);
+  }
+
+  void forgetIndex(int index, Flow flow) {
+    byReceiverIndex.remove(index, flow);
+  }
+
   /** A flow that owns the connection ID this short-header datagram starts with, or null. */
-  Flow byConnectionId(ByteBuf datagram) {
+  private Flow byConnectionId(ByteBuf datagram) {
     if (byConnectionId.isEmpty()) {
       return null;
     }
