@@ -109,12 +109,9 @@ public final class ConfigParser {
       }
       RouteConfig route = s == null ? null : routeParser.route(s, name, defaults, listenerNames);
       routes.add(route);
-      // Datagram flows apply neither access lists nor limits yet: refused, never silently ignored.
-      if (route != null && s.has("access") && servesUdp(route, listeners)) {
-        r.error(s.at("access"), "not supported yet: access lists for UDP flows (a UDP listener uses this route)");
-      }
-      if (route != null && s.has("limits") && servesUdp(route, listeners)) {
-        r.error(s.at("limits"), "not supported yet: limits for UDP flows (a UDP listener uses this route)");
+      if (route != null && route.proxyProtocol().version() == ProxyProtocolSend.Version.V1 && servesUdp(route, listeners)) {
+        r.error(s.at("proxyProtocol"),
+            "PROXY v1 cannot describe a UDP flow (a UDP listener uses this route): send v2 (DGRAM), or list the route's TCP listeners");
       }
       if (route != null && route.tls().mode() != TlsConfig.Mode.PASSTHROUGH && servesUdp(route, listeners)) {
         r.error(s.at("tls"), "not supported yet: TLS termination for UDP flows (a UDP listener uses this route)");

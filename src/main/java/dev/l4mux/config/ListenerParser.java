@@ -39,18 +39,6 @@ final class ListenerParser {
   ListenerConfig listener(Section s, String name, Defaults defaults, Set<String> routeNames) {
     String transport = s.has("transport") ? s.choice("transport", TRANSPORTS) : "tcp";
     List<BindAddress> bind = bind(s, transport);
-    if ("udp".equals(transport)) {
-      // Not built for datagram flows yet: refused, never silently ignored.
-      if (s.has("proxyProtocol")) {
-        r.error(s.at("proxyProtocol"), "not supported yet: PROXY protocol on UDP listeners");
-      }
-      if (s.has("access")) {
-        r.error(s.at("access"), "not supported yet: access lists on UDP listeners");
-      }
-      if (s.has("limits")) {
-        r.error(s.at("limits"), "not supported yet: limits on UDP listeners");
-      }
-    }
     ProxyProtocolReceive pp = proxyProtocol.receive(s.section("proxyProtocol", ProxyProtocolParser.RECEIVE));
     AccessConfig access = proxyProtocol.access(s.section("access", ProxyProtocolParser.ACCESS));
     String fallback = ListenerConfig.REJECT;

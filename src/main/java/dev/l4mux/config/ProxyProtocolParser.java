@@ -12,13 +12,14 @@ import java.util.Map;
 /**
  * Reads the PROXY protocol and access sections of listeners and routes (CONTRACT section 3):
  * {@code listeners[].proxyProtocol {trusted, required}}, {@code routes[].proxyProtocol {send,
- * tlvs {forward, add}}} and {@code access {allow, deny}}. TLV types are written as YAML numbers
+ * tlvs {forward, add}, datagrams}} and {@code access {allow, deny}}. TLV types are written as YAML numbers
  * ({@code 0xE0}) or strings ({@code "0xE0"}, {@code "224"}).
  */
 final class ProxyProtocolParser {
 
   static final List<String> RECEIVE = List.of("trusted", "required");
-  static final List<String> SEND = List.of("send", "tlvs");
+  static final List<String> SEND = List.of("send", "tlvs", "datagrams");
+  private static final List<String> DATAGRAMS = List.of("first", "every");
   static final List<String> TLVS = List.of("forward", "add");
   static final List<String> ACCESS = List.of("allow", "deny");
   private static final List<String> VERSIONS = List.of("none", "v1", "v2");
@@ -67,10 +68,18 @@ final class ProxyProtocolParser {
         r.error(s.at("tlvs"), "TLVs are only sent with send: v2");
       }
     }
-    if (version == null || forward == null || add == null) {
+    String datagrams = "first";
+    if (s.has("datagrams")) {
+      datagrams = s.choice("datagrams", DATAGRAMS);
+      if (datagrams != null && version != null && !version.equals("v2")) {
+        r.error(s.at("datagrams"), "only with send: v2 (the header of a UDP flow is v2 with the DGRAM transport)");
+      }
+    }
+    if (version == null || forward == null || add == null || datagrams == null) {
       return null;
     }
-    return new ProxyProtocolSend(ProxyProtocolSend.Version.valueOf(version.toUpperCase(Locale.ROOT)), forward, add);
+    return new ProxyProtocolSend(ProxyProtocolSend.Version.valueOf(version.toUpperCase(Locale.ROOT)), forward, add,
+        ProxyProtocolSend.Datagrams.valueOf(datagrams.toUpperCase(Locale.ROOT)));
   }
 
   /** An {@code access} section; NONE when absent, null when invalid. */

@@ -54,10 +54,24 @@ public final class Limiters {
    * @return its admission; {@link Admission#refusal} tells whether it was refused
    */
   public Admission admitListener(String listener, InetAddress client) {
+    return admit(listener, client, true);
+  }
+
+  /**
+   * Admits a new UDP flow to its listener's limits: {@code maxConnections} counts open flows,
+   * {@code maxConnectionsPerIp} flows per client address, the rates new flows. The node-wide
+   * {@code defaults.limits.maxConnections} is for connections only (flows have {@code maxUdpFlows}),
+   * so a datagram flood never takes a TCP client's slot.
+   */
+  public Admission admitFlow(String listener, InetAddress client) {
+    return admit(listener, client, false);
+  }
+
+  private Admission admit(String listener, InetAddress client, boolean nodeScope) {
     Admission admission = new Admission(this);
     Scopes s = scopes;
     long now = System.nanoTime();
-    String refusal = s.node() == null ? null : s.node().admit(client, now, admission);
+    String refusal = !nodeScope || s.node() == null ? null : s.node().admit(client, now, admission);
     ScopeLimiter l = s.listeners().get(listener);
     if (refusal == null && l != null) {
       refusal = l.admit(client, now, admission);

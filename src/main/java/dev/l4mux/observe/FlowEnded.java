@@ -2,10 +2,12 @@ package dev.l4mux.observe;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The facts of one ended UDP flow; its JSON form is the access log line (CONTRACT section 6, with
  * {@code transport: udp}, {@code quicVersion} and datagrams each way). Absent values are null.
+ * {@code realClient} and {@code proxyTlvs} come from a trusted PROXY v2 DGRAM header.
  */
 public record FlowEnded(
     Instant ts,
@@ -13,6 +15,8 @@ public record FlowEnded(
     String node,
     String listener,
     String client,
+    String realClient,
+    Map<String, String> proxyTlvs,
     String protocol,
     String sni,
     List<String> alpn,
@@ -29,6 +33,7 @@ public record FlowEnded(
 
   public FlowEnded {
     alpn = alpn == null ? List.of() : List.copyOf(alpn);
+    proxyTlvs = proxyTlvs == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(proxyTlvs));
   }
 
   public String toJsonLine() {
@@ -43,7 +48,7 @@ public record FlowEnded(
         .field("listener", listener)
         .field("transport", "udp")
         .field("client", client)
-        .field("realClient", (String) null)
+        .field("realClient", realClient)
         .field("protocol", protocol)
         .field("sni", sni)
         .field("alpn", alpn)
@@ -59,6 +64,7 @@ public record FlowEnded(
         .field("durationMs", durationMs)
         .field("closeReason", closeReason)
         .field("quicVersion", quicVersion)
+        .field("proxyTlvs", proxyTlvs)
         .end();
   }
 }

@@ -1,5 +1,6 @@
 package dev.l4mux.relay;
 
+import dev.l4mux.access.ClientPolicies;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
 import dev.l4mux.limits.Admission;

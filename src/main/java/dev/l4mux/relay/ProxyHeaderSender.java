@@ -33,7 +33,7 @@ import java.util.Map;
  * <p>On a re-encrypting route the header goes on the backend socket ahead of the TLS handshake, as
  * HAProxy's {@code send-proxy-v2} does on an {@code ssl} server: {@link #writeBeforeTls}.
  */
-final class ProxyHeaderSender {
+public final class ProxyHeaderSender {
 
   private ProxyHeaderSender() {}
 
@@ -56,7 +56,8 @@ final class ProxyHeaderSender {
         tlvs(send, facts, tls, uniqueId, upstream), true));
   }
 
-  static List<ProxyTlv> tlvs(ProxyProtocolSend send, Sniffed facts, TlsFacts tls, String uniqueId, ProxyHeader upstream) {
+  /** The TLVs of a v2 header (also a UDP flow's, {@code udp.FlowProxyHeader}), in the order written. */
+  public static List<ProxyTlv> tlvs(ProxyProtocolSend send, Sniffed facts, TlsFacts tls, String uniqueId, ProxyHeader upstream) {
     List<ProxyTlv> forwarded = new ArrayList<>();
     if (upstream != null) {
       for (ProxyTlv tlv : upstream.tlvs()) {

@@ -11,7 +11,6 @@ import dev.l4mux.route.RouteRequest;
 import dev.l4mux.route.RouteTable;
 import dev.l4mux.sniff.DatagramSnifferCatalogue;
 import dev.l4mux.sniff.Sniffed;
-import dev.l4mux.udp.QuicConnectionIds.ConnectionId;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -45,7 +44,7 @@ final class Flow {
   static final int MAX_HELD_DATAGRAMS = 8;
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-  private static final int MAX_LEARNT_IDS = 4;
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Flow.class.getName());
 
   private enum State { SNIFFING, CONNECTING, RELAYING, ENDED }
 
@@ -55,6 +54,8 @@ final class Flow {
   private final long startNanos = System.nanoTime();
   private final Instant started = Instant.now();
   private volatile InetSocketAddress client;
+  private final FlowIdentity identity;
+  private final FlowAdmission admission;
   private volatile State state = State.SNIFFING;
   private List<ByteBuf> held = new ArrayList<>();
   private int heldBytes;
@@ -70,18 +71,22 @@ final class Flow {
   private AtomicLong activeCell;
   private Counter upCounter;
   private Counter downCounter;
-  private ConnectionId originalId;
-  private final List<ConnectionId> learnt = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private boolean firstSeen; // the first datagram's PROXY header was read when the flow opened
+  private FlowProxyHeader proxyHeader; // the route's header towards the backend, or null
+  private final FlowKeys keys;
   private volatile long datagramsUp;
   private volatile long datagramsDown;
   private volatile long bytesUp;
   private volatile long bytesDown;
 
-  Flow(UdpListener listener, ListenerSocket socket, InetSocketAddress client) {
+  Flow(UdpListener listener, ListenerSocket socket, InetSocketAddress client, FlowIdentity identity, FlowAdmission admission) {
     this.id = listener.flows().nextId();
     this.listener = listener;
     this.socket = socket;
     this.client = client;
+    this.identity = identity;
+    this.admission = admission;
+    this.keys = new FlowKeys(listener, this);
   }
 
   long id() {
@@ -99,11 +104,7 @@ final class Flow {
    * be routed afresh, not sent to the previous connection's backend.
    */
   boolean startsAnotherConnection(ByteBuf datagram) {
-    if (originalId == null || state == State.ENDED) {
-      return false;
-    }
-    ConnectionId destination = QuicConnectionIds.initialDestination(datagram);
-    return destination != null && !destination.equals(originalId) && !learnt.contains(destination);
+    return state != State.ENDED && keys.startsAnotherConnection(datagram);
   }
 
   /** A datagram from the client (its address may have changed: the flow follows it). */
@@ -112,6 +113,10 @@ final class Flow {
       datagram.release();
       return;
     }
+    if (identity.trusted() && firstSeen && !acceptLaterHeader(datagram)) {
+      return;
+    }
+    firstSeen = true;
     if (!from.equals(client)) {
       socket.moved(this, client, from);
       client = from;
@@ -126,6 +131,18 @@ final class Flow {
       case CONNECTING -> hold(datagram);
       default -> forward(datagram);
     }
+  }
+
+  /** A later datagram of a trusted peer may carry a header too (a sender that writes one on each). */
+  private boolean acceptLaterHeader(ByteBuf datagram) {
+    String refusal = DatagramProxyHeaders.later(datagram, identity.header(), listener.state().routeTable().config().defaults().maxSniffBytes());
+    if (refusal == null) {
+      return true;
+    }
+    LOG.fine(() -> "flow " + id + " from " + client + ": " + refusal);
+    listener.dropped(UdpMetrics.BAD_PROXY_HEADER, 1);
+    datagram.release();
+    return false;
   }
 
   private boolean hold(ByteBuf datagram) {
@@ -149,7 +166,7 @@ final class Flow {
           || held.size() >= MAX_HELD_DATAGRAMS
           || heldBytes >= table.config().defaults().maxSniffBytes();
       List<Buffer> views = new ArrayList<>(held.size());
-      held.forEach(d -> views.add(BufferInternal.buffer(d.duplicate())));
+      held.forEach(d -> views.add(BufferInternal.buffer(d.slice()))); // index 0 = after a stripped PROXY header
       decided = DatagramSniffing.decide(DatagramSnifferCatalogue.all(), views, last);
     }
     if (decided == null) {
@@ -167,18 +184,26 @@ final class Flow {
     }
     facts = decided;
     if ("quic".equals(decided.protocol())) {
-      originalId = QuicConnectionIds.initialDestination(held.get(0));
+      keys.quicStarted(held.get(0));
     }
     sniffMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     decide(table, decided);
   }
 
   private void decide(RouteTable table, Sniffed decided) {
+    InetSocketAddress source = identity.client();
     RouteDecision decision = table.decide(new RouteRequest(
-        id, listener.name(), decided, client.getAddress().getHostAddress(), client.getPort()));
+        id, listener.name(), decided, source.getAddress().getHostAddress(), source.getPort()));
     if (!(decision instanceof RouteDecision.Forward forward) || forward.candidates().isEmpty()) {
-      // Sanitization: no route and no fallback. Dropped, counted, never answered.
-      listener.dropped(UdpMetrics.NO_ROUTE, held.size());
+      // Sanitization: no route and no fallback. Dropped, counted, never answered. A PROXY header
+      // this listener did not read (an untrusted peer's) stayed in the datagram: that is why.
+      listener.refused(identity.forgedHeader() ? UdpMetrics.BAD_PROXY_HEADER : UdpMetrics.NO_ROUTE, held.size());
+      end(null);
+      return;
+    }
+    String refusal = admission.toRoute(listener.policies(), forward.route(), source.getAddress());
+    if (refusal != null) { // the route's access list or limits: nothing is answered (no protocol to answer in)
+      listener.refused(refusal, held.size());
       end(null);
       return;
     }
@@ -236,6 +261,9 @@ final class Flow {
     activeCell.incrementAndGet();
     upCounter = metrics.datagrams(listener.name(), route.name(), "upstream");
     downCounter = metrics.datagrams(listener.name(), route.name(), "downstream");
+    proxyHeader = FlowProxyHeader.of(route.proxyProtocol(), identity.client(),
+        identity.destination((InetSocketAddress) socket.channel().localAddress()), facts,
+        listener.state().nodeName() + ":" + id, identity.header());
     List<ByteBuf> first = held;
     held = null;
     for (ByteBuf datagram : first) {
@@ -253,14 +281,15 @@ final class Flow {
     datagramsUp++;
     bytesUp += datagram.readableBytes();
     upCounter.increment();
-    backendChannel.writeAndFlush(datagram, backendChannel.voidPromise());
+    ByteBuf out = proxyHeader != null ? proxyHeader.prepend(datagram, backendChannel.alloc())
+        : datagram.readerIndex() == 0 ? datagram
+        : datagram.slice(); // a stripped PROXY header: Netty 4.2.12's io_uring datagram write starts at index 0
+    backendChannel.writeAndFlush(out, backendChannel.voidPromise());
   }
 
   private void fromBackend(ByteBuf datagram) {
     lastActivityNanos = System.nanoTime();
-    if (facts != null && "quic".equals(facts.protocol()) && learnt.size() < MAX_LEARNT_IDS) {
-      learn(QuicConnectionIds.longHeaderSource(datagram));
-    }
+    keys.fromBackend(facts.protocol(), datagram);
     DatagramChannel out = socket.channel();
     if (!out.isWritable()) {
       listener.dropped(UdpMetrics.QUEUE_FULL, 1);
@@ -271,14 +300,6 @@ final class Flow {
     bytesDown += datagram.readableBytes();
     downCounter.increment();
     out.writeAndFlush(new DatagramPacket(datagram, client), out.voidPromise());
-  }
-
-  /** The server's chosen connection ID: later short-header packets from the client carry it. */
-  private void learn(ConnectionId serverChosen) {
-    if (serverChosen != null && !learnt.contains(serverChosen)) {
-      learnt.add(serverChosen);
-      listener.learned(serverChosen, this);
-    }
   }
 
   /** Re-armed lazily: one timer per idle period, not one per datagram. */
@@ -320,8 +341,9 @@ final class Flow {
       backendChannel.close();
     }
     socket.ended(this, client);
-    learnt.forEach(cid -> listener.forget(cid, this));
+    keys.forgetAll();
     listener.flows().remove(this);
+    admission.release();
     if (wasRelaying) {
       activeCell.decrementAndGet();
       listener.vertx().eventBus().publish(Addresses.FLOW_EVENTS, new FlowsEnded(List.of(ended(reason))), LOCAL);
@@ -330,8 +352,8 @@ final class Flow {
 
   private FlowEnded ended(String reason) {
     return new FlowEnded(
-        Instant.now(), id, listener.state().nodeName(), listener.name(), hostPort(client),
-        facts.protocol(), facts.sni(), facts.alpn(), route.name(), backend.address().toString(),
+        Instant.now(), id, listener.state().nodeName(), listener.name(), hostPort(client), identity.realClientText(),
+        identity.tlvs(), facts.protocol(), facts.sni(), facts.alpn(), route.name(), backend.address().toString(),
         bytesUp, bytesDown, datagramsUp, datagramsDown, sniffMs,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), reason, quicVersion());
   }
@@ -355,6 +377,8 @@ final class Flow {
         .put("id", id)
         .put("listener", listener.name())
         .put("client", hostPort(client))
+        .put("realClient", identity.realClientText())
+        .put("proxyTlvs", identity.tlvs() == null ? null : new JsonObject(new java.util.LinkedHashMap<>(identity.tlvs())))
         .put("state", state.name().toLowerCase(java.util.Locale.ROOT))
         .put("protocol", known == null ? null : known.protocol())
         .put("sni", known == null ? null : known.sni())
@@ -362,7 +386,8 @@ final class Flow {
         .put("quicVersion", quicVersion())
         .put("route", r == null ? null : r.name())
         .put("backend", b == null ? null : b.address().toString())
-        .put("connectionIds", new JsonArray(List.copyOf(learnt).stream().map(Object::toString).toList()))
+        .put("connectionIds", keys.connectionIdsJson())
+        .put("receiverIndexes", keys.indexesJson())
         .put("datagramsUp", datagramsUp)
         .put("datagramsDown", datagramsDown)
         .put("bytesUp", bytesUp)

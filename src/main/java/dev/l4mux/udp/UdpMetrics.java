@@ -21,6 +21,8 @@ public final class UdpMetrics {
   static final String FLOW_LIMIT = "flow_limit";
   static final String QUEUE_FULL = "queue_full";
   static final String BACKEND_UNAVAILABLE = "backend_unavailable";
+  /** A trusted peer's broken, missing (required) or inconsistent PROXY header; an untrusted one's no route took. */
+  static final String BAD_PROXY_HEADER = "bad_proxy_header";
 
   private final MeterRegistry registry;
   private final Map<List<String>, AtomicLong> active = new ConcurrentHashMap<>();

@@ -259,23 +259,32 @@ class ConfigParserTest {
   }
 
   static Stream<Arguments> unsupported() {
-    return Stream.of(
-        Arguments.of(
-            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp, proxyProtocol: {trusted: [10.0.0.0/8]}}]",
-            "listeners[0].proxyProtocol"),
-        Arguments.of(
-            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp, access: {deny: [203.0.113.0/24]}}]",
-            "listeners[0].access"),
-        Arguments.of(
-            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp}]\n" + route("access: {deny: [203.0.113.0/24]}"),
-            "routes[0].access"),
-        Arguments.of(route("tls: {mode: terminate, acme: {}}"), "routes[0].tls.acme"),
-        Arguments.of(
-            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp, limits: {maxConnections: 5}}]",
-            "listeners[0].limits"),
-        Arguments.of(
-            "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp}]\n" + route("limits: {connectionRatePerIp: 600/m}"),
-            "routes[0].limits"));
+    return Stream.of(Arguments.of(route("tls: {mode: terminate, acme: {}}"), "routes[0].tls.acme"));
+  }
+
+  @Test
+  void udpListenersAndTheRoutesTheyUseTakeAccessListsAndLimits() {
+    L4muxConfig config = parse(
+        "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp, access: {deny: [203.0.113.0/24]},"
+            + " limits: {maxConnections: 5, connectionRatePerIp: 2/s}}]\n"
+            + route("access: {allow: [198.51.100.0/24]}, limits: {maxConnectionsPerIp: 3, connectionRate: 600/m}"));
+    ListenerConfig listener = config.listeners().get(0);
+    assertEquals(1, listener.access().deny().size());
+    assertEquals(5, listener.limits().maxConnections());
+    RouteConfig route = config.routes().get(0);
+    assertEquals(1, route.access().allow().size());
+    assertEquals(3, route.limits().maxConnectionsPerIp());
+  }
+
+  @Test
+  void udpListenersTrustPeersAndRoutesSendV2OnTheFirstOrEveryDatagram() {
+    L4muxConfig config = parse(
+        "listeners: [{name: a, bind: ['127.0.0.1:1'], transport: udp, proxyProtocol: {trusted: [10.0.0.0/8], required: true}}]\n"
+            + "routes: [{name: first, proxyProtocol: {send: v2}, " + BACKEND + "},"
+            + " {name: every, proxyProtocol: {send: v2, datagrams: every}, " + BACKEND + "}]");
+    assertTrue(config.listeners().get(0).proxyProtocol().required());
+    assertEquals(ProxyProtocolSend.Datagrams.FIRST, config.routes().get(0).proxyProtocol().datagrams());
+    assertEquals(ProxyProtocolSend.Datagrams.EVERY, config.routes().get(1).proxyProtocol().datagrams());
   }
 
   private static String route(String extra) {

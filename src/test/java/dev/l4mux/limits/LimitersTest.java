@@ -164,4 +164,28 @@ class LimitersTest {
     assertNull(d.admitRoute("r", ip(1)));
     assertEquals(2, limiters.trackedSources("edge"), "sources 1 and 2 (3 and 4 were refused by the node first)");
   }
+
+  @Test
+  void udpFlowsCountInTheirListenerAndRouteButNotInTheNodesConnections() {
+    String yaml = """
+        defaults: {limits: {maxConnections: 1}}
+        listeners:
+          - {name: tcp, bind: ['127.0.0.1:1']}
+          - {name: udp, bind: ['127.0.0.1:1'], transport: udp, limits: {maxConnections: 2}}
+        routes: [{name: r, limits: {maxConnectionsPerIp: 1}, backends: [{address: '127.0.0.1:2'}]}]
+        """;
+    Limiters limiters = new Limiters();
+    limiters.configure(ConfigParser.parse(ConfigFiles.parseText(yaml)));
+    Admission first = limiters.admitFlow("udp", ip(1));
+    assertNull(first.refusal());
+    assertNull(first.admitRoute("r", ip(1)));
+    Admission second = limiters.admitFlow("udp", ip(2));
+    assertNull(second.refusal());
+    assertEquals(Admission.LIMIT, second.admitRoute("r", ip(1)), "the route's per-IP limit counts flows too");
+    assertEquals(Admission.LIMIT, limiters.admitFlow("udp", ip(3)).refusal(), "the listener's maxConnections counts open flows");
+    Admission connection = limiters.admitListener("tcp", ip(4));
+    assertNull(connection.refusal(), "two open flows took none of the node's one connection");
+    first.release();
+    assertNull(limiters.admitFlow("udp", ip(3)).refusal(), "an ended flow gave its slot back");
+  }
 }

@@ -1,6 +1,5 @@
-package dev.l4mux.relay;
+package dev.l4mux.access;
 
-import dev.l4mux.access.AccessList;
 import dev.l4mux.config.AccessConfig;
 import dev.l4mux.config.L4muxConfig;
 import dev.l4mux.config.ListenerConfig;
@@ -13,16 +12,17 @@ import java.util.Map;
 
 /**
  * A listener's address policies compiled once per configuration version (tries, not list scans):
- * which peers may send a PROXY header, the listener's access list, and each route's.
+ * which peers may send a PROXY header, the listener's access list, and each route's. Shared by TCP
+ * connections and UDP flows.
  */
-final class ClientPolicies {
+public final class ClientPolicies {
 
   private final ProxyProtocolReceive proxyProtocol;
   private final AccessList trusted; // null: no peer is trusted
   private final AccessList listenerAccess;
   private final Map<String, AccessList> routeAccess = new HashMap<>();
 
-  ClientPolicies(L4muxConfig config, ListenerConfig listener) {
+  public ClientPolicies(L4muxConfig config, ListenerConfig listener) {
     this.proxyProtocol = listener.proxyProtocol();
     this.trusted = proxyProtocol.enabled() ? new AccessList(new AccessConfig(proxyProtocol.trusted(), List.of())) : null;
     this.listenerAccess = AccessList.of(listener.access());
@@ -33,20 +33,20 @@ final class ClientPolicies {
     }
   }
 
-  ProxyProtocolReceive proxyProtocol() {
+  public ProxyProtocolReceive proxyProtocol() {
     return proxyProtocol;
   }
 
   /** True when {@code peer} may send a PROXY header on this listener. */
-  boolean trusts(InetSocketAddress peer) {
+  public boolean trusts(InetSocketAddress peer) {
     return trusted != null && peer != null && trusted.allows(peer.getAddress());
   }
 
-  AccessList listenerAccess() {
+  public AccessList listenerAccess() {
     return listenerAccess;
   }
 
-  AccessList routeAccess(RouteConfig route) {
+  public AccessList routeAccess(RouteConfig route) {
     return routeAccess.getOrDefault(route.name(), AccessList.ALLOW_ALL);
   }
 }
