@@ -1,5 +1,6 @@
 package dev.l4mux.relay;
 
+import dev.l4mux.acme.ChallengeResponder;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
 import dev.l4mux.limits.Admission;
@@ -351,6 +352,12 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     sniffNanos = System.nanoTime() - acceptedNanos;
     listenerRuntime.state().metrics().sniffed(listener.name(), facts.protocol(), sniffNanos);
     moveActive(L4muxMetrics.NONE, facts.protocol());
+    if (ChallengeResponder.answer(client, HANDLER_NAME, facts, prefix, listenerRuntime.state().acmeChallenges(), listener.timeouts().sniff(),
+        () -> finish(ChallengeResponder.ANSWERED))) {
+      prefix = null; // an ACME server's validation, answered before routing
+      phase = Phase.CONNECTING;
+      return;
+    }
     route();
   }
 
