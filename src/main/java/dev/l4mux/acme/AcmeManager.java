@@ -296,10 +296,24 @@ public final class AcmeManager implements CertificateStore.AcmeSource {
     }, false).mapEmpty();
   }
 
+  /**
+   * A challenge this node was not told about (yet), from the shared challenge map: true once it is
+   * answerable here. For a validation that reached this node before the ordering node's message.
+   */
+  public Future<Boolean> lookUp(String key) {
+    return challengeMap().compose(map -> map.get(key)).compose(found -> found instanceof JsonObject challenge
+        ? vertx.executeBlocking(() -> {
+          challenges.apply(challenge);
+          return true;
+        }, false)
+        : Future.succeededFuture(false));
+  }
+
   /** On the ordering worker: answerable here, in the shared map, and (clustered) on every node. */
   private void publishChallenge(JsonObject challenge) throws InterruptedException {
     challenges.apply(challenge);
-    String key = challenge.getString("type") + ":" + challenge.getString("name");
+    String key = challenge.getString("type") + ":" + (AcmeChallenges.TLS_ALPN.equals(challenge.getString("type"))
+        ? challenge.getString("name").toLowerCase(java.util.Locale.ROOT) : challenge.getString("name"));
     JsonObject sent = challenge.copy().put("node", nodeName);
     try {
       challengeMap().compose(map -> challenge.getBoolean("pending") ? map.put(key, sent) : map.remove(key).mapEmpty())

@@ -31,23 +31,36 @@ public final class ChallengeResponder {
 
   private ChallengeResponder() {}
 
+  /** What {@link #answer} did. */
+  public enum Outcome {
+    /** not a validation: route it */
+    NOT_A_VALIDATION,
+    /** answered; the connection is the responder's until {@code done} */
+    ANSWERED,
+    /**
+     * a validation of a challenge this node does not know (yet): the shared challenge map may hold
+     * it ({@link AcmeManager#lookUp}); {@link #key} names it
+     */
+    UNKNOWN
+  }
+
   /**
    * Answers the connection if it is a validation of a pending challenge.
    *
    * @param before the connection's handler, which the TLS handler goes before
-   * @param prefix the sniffed bytes; ownership passes here only when this returns true
+   * @param prefix the sniffed bytes; ownership passes here only when it was answered
    * @param done told once the answer is sent (the caller then closes and accounts)
-   * @return true when the connection was taken
    */
-  public static boolean answer(Channel client, String before, Sniffed facts, ByteBuf prefix, AcmeChallenges challenges,
+  public static Outcome answer(Channel client, String before, Sniffed facts, ByteBuf prefix, AcmeChallenges challenges,
       Duration handshakeTimeout, Runnable done) {
-    if (challenges.isEmpty() || prefix == null) {
-      return false;
+    String key = key(facts, prefix);
+    if (key == null) {
+      return Outcome.NOT_A_VALIDATION;
     }
-    if ("tls".equals(facts.protocol()) && facts.alpn().contains(AcmeChallenges.ACME_TLS_1)) {
+    if ("tls".equals(facts.protocol())) {
       SslContext context = challenges.tlsAlpn(facts.sni());
       if (context == null) {
-        return false;
+        return Outcome.UNKNOWN;
       }
       SslHandler ssl = context.newHandler(client.alloc());
       ssl.setHandshakeTimeoutMillis(Math.max(1, handshakeTimeout.toMillis()));
@@ -66,23 +79,40 @@ public final class ChallengeResponder {
       });
       client.pipeline().fireChannelRead(prefix);
       client.pipeline().fireChannelReadComplete();
-      return true;
+      return Outcome.ANSWERED;
+    }
+    String token = key.substring(AcmeChallenges.HTTP.length() + 1);
+    String keyAuthorization = challenges.http(token);
+    if (keyAuthorization == null) {
+      return Outcome.UNKNOWN;
+    }
+    prefix.release();
+    byte[] body = keyAuthorization.getBytes(StandardCharsets.US_ASCII);
+    String head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + body.length
+        + "\r\nConnection: close\r\n\r\n";
+    LOG.fine(() -> "HTTP-01 validation of token " + token + " from " + client.remoteAddress());
+    client.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body))
+        .addListener((ChannelFutureListener) f -> done.run());
+    return Outcome.ANSWERED;
+  }
+
+  /**
+   * The challenge a validation asks for, as the shared challenge map keys it ({@code
+   * tls-alpn-01:<name>}, {@code http-01:<token>}), or null when the connection is no validation: a
+   * ClientHello offering {@code acme-tls/1} with a server name, or a {@code GET} of an
+   * {@code /.well-known/acme-challenge/} token.
+   */
+  public static String key(Sniffed facts, ByteBuf prefix) {
+    if (prefix == null) {
+      return null;
+    }
+    if ("tls".equals(facts.protocol()) && facts.sni() != null && facts.alpn().contains(AcmeChallenges.ACME_TLS_1)) {
+      return AcmeChallenges.TLS_ALPN + ":" + facts.sni().toLowerCase(java.util.Locale.ROOT);
     }
     if ("http".equals(facts.protocol())
         && AcmeHttpChallengeParser.parse(BufferInternal.buffer(prefix)) instanceof AcmeHttpChallengeParser.Result.Token token) {
-      String keyAuthorization = challenges.http(token.token());
-      if (keyAuthorization == null) {
-        return false;
-      }
-      prefix.release();
-      byte[] body = keyAuthorization.getBytes(StandardCharsets.US_ASCII);
-      String head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + body.length
-          + "\r\nConnection: close\r\n\r\n";
-      LOG.fine(() -> "HTTP-01 validation of token " + token.token() + " from " + client.remoteAddress());
-      client.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body))
-          .addListener((ChannelFutureListener) f -> done.run());
-      return true;
+      return AcmeChallenges.HTTP + ":" + token.token();
     }
-    return false;
+    return null;
   }
 }

@@ -352,13 +352,30 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     sniffNanos = System.nanoTime() - acceptedNanos;
     listenerRuntime.state().metrics().sniffed(listener.name(), facts.protocol(), sniffNanos);
     moveActive(L4muxMetrics.NONE, facts.protocol());
-    if (ChallengeResponder.answer(client, HANDLER_NAME, facts, prefix, listenerRuntime.state().acmeChallenges(), listener.timeouts().sniff(),
-        () -> finish(ChallengeResponder.ANSWERED))) {
-      prefix = null; // an ACME server's validation, answered before routing
+    answerChallengeOrRoute(false);
+  }
+
+  /**
+   * An ACME server's validation is answered before routing ({@link ChallengeResponder}); one for a
+   * challenge this node has not heard of yet is looked up in the cluster's challenge map first.
+   */
+  private void answerChallengeOrRoute(boolean lookedUp) {
+    ChallengeResponder.Outcome outcome = ChallengeResponder.answer(client, HANDLER_NAME, facts, prefix,
+        listenerRuntime.state().acmeChallenges(), listener.timeouts().sniff(), () -> finish(ChallengeResponder.ANSWERED));
+    if (outcome == ChallengeResponder.Outcome.ANSWERED) {
+      prefix = null;
       phase = Phase.CONNECTING;
-      return;
+    } else if (outcome == ChallengeResponder.Outcome.UNKNOWN && !lookedUp && listenerRuntime.state().acme() != null) {
+      phase = Phase.CONNECTING;
+      listenerRuntime.state().acme().lookUp(ChallengeResponder.key(facts, prefix))
+          .onComplete(found -> client.eventLoop().execute(() -> {
+            if (phase != Phase.CLOSED) {
+              answerChallengeOrRoute(true);
+            }
+          }));
+    } else {
+      route();
     }
-    route();
   }
 
   /**

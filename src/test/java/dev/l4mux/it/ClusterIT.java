@@ -240,7 +240,7 @@ class ClusterIT {
   }
 
   /** The shipped cluster.xml with the member ports moved to free ones. */
-  private static String clusterXml(int firstPort) throws Exception {
+  static String clusterXml(int firstPort) throws Exception {
     String shipped = Files.readString(Path.of(System.getProperty("l4mux.projectDir", "."), "cluster", "cluster.xml"));
     return shipped
         .replace(">5701</port>", ">" + firstPort + "</port>")
@@ -254,12 +254,12 @@ class ClusterIT {
    * A free port below Linux's ephemeral range (32768+): between our check and the node's bind, an
    * ephemeral port could be taken by any outgoing connection (Hazelcast opens many).
    */
-  private static int portOutsideTheEphemeralRange() throws Exception {
+  static int portOutsideTheEphemeralRange() throws Exception {
     return freePortBlock(1, 26_000, 32_000);
   }
 
   /** Hazelcast's member ports come from their own range, so no other port chosen here can collide. */
-  private static int consecutiveFreePorts(int count) throws Exception {
+  static int consecutiveFreePorts(int count) throws Exception {
     return freePortBlock(count, 20_000, 26_000);
   }
 
