@@ -50,7 +50,11 @@ public final class AcmeManager implements CertificateStore.AcmeSource {
   private static final long MAX_BACKOFF_MS = TimeUnit.DAYS.toMillis(1);
 
   static {
-    // acme4j makes its keys and certificates with BouncyCastle's provider.
+    registerBouncyCastle();
+  }
+
+  /** acme4j makes its keys and certificates with BouncyCastle's provider, by name. */
+  static synchronized void registerBouncyCastle() {
     if (java.security.Security.getProvider(org.bouncycastle.jce.provider.BouncyCastleProvider.PROVIDER_NAME) == null) {
       java.security.Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
     }
