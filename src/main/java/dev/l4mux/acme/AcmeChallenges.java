@@ -43,11 +43,6 @@ public final class AcmeChallenges {
     return http.get(token);
   }
 
-  /** True when no challenge is pending (the connection path then skips the lookups). */
-  public boolean isEmpty() {
-    return tlsAlpn.isEmpty() && http.isEmpty();
-  }
-
   /**
    * A challenge as sent between nodes.
    *

@@ -114,7 +114,7 @@ public final class AcmeManager implements CertificateStore.AcmeSource {
       }
       String id = id(acme);
       byRoute.put(route.name(), id);
-      managed.computeIfAbsent(id, key -> open(key, acme));
+      managed.computeIfAbsent(id, key -> open(key, acme)).acme = acme; // e.g. a new email or challenge for the same names
     }
     routes = Map.copyOf(byRoute);
     managed.values().removeIf(m -> {
@@ -355,7 +355,7 @@ public final class AcmeManager implements CertificateStore.AcmeSource {
   /** One certificate's state on this node. */
   private static final class Managed {
     final String id;
-    final AcmeConfig acme;
+    volatile AcmeConfig acme;
     final AcmeStorage storage;
     final Map<String, ServedCertificate> served = new ConcurrentHashMap<>();
     volatile PemFiles.CertifiedKey current;

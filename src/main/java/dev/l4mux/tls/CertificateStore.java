@@ -233,9 +233,7 @@ public final class CertificateStore {
         }
       }
       ServedCertificate held = tls.acme() == null ? null : acme.certificate(route);
-      if (tls.acme() != null && held == null) {
-        return null; // validate only: no certificate yet
-      }
+      boolean checkOnly = tls.acme() != null && held == null; // validate: the rest is checked, nothing built
       if (held != null) {
         certificates.add(held);
       }
@@ -257,7 +255,7 @@ public final class CertificateStore {
       }
       UpstreamContexts upstream = tls.mode() == TlsConfig.Mode.REENCRYPT ? upstream(tls, path + ".upstream", errors) : null;
       if (certificates.size() != files.size() + (held == null ? 0 : 1) || (tls.clientCa() != null && clientCas.isEmpty())
-          || (tls.mode() == TlsConfig.Mode.REENCRYPT && upstream == null)) {
+          || (tls.mode() == TlsConfig.Mode.REENCRYPT && upstream == null) || checkOnly) {
         return null;
       }
       Map<ServedCertificate, SslContext> contexts = new ConcurrentHashMap<>();
