@@ -30,6 +30,8 @@ public final class NodeState {
   private final dev.l4mux.health.HealthOpinions healthOpinions = new dev.l4mux.health.HealthOpinions();
   private final dev.l4mux.limits.Limiters limiters = new dev.l4mux.limits.Limiters();
   private final dev.l4mux.tls.CertificateStore certificates;
+  private final dev.l4mux.acme.AcmeChallenges acmeChallenges = new dev.l4mux.acme.AcmeChallenges();
+  private volatile dev.l4mux.acme.AcmeManager acme;
   private volatile boolean draining;
   private volatile dev.l4mux.cluster.VersionedConfig versionedConfig;
   private volatile boolean listenersBound;
@@ -49,6 +51,20 @@ public final class NodeState {
   /** The certificates and TLS contexts of the terminating routes (installed before the route table). */
   public dev.l4mux.tls.CertificateStore certificates() {
     return certificates;
+  }
+
+  /** The ACME challenges this node answers (whichever node ordered them). */
+  public dev.l4mux.acme.AcmeChallenges acmeChallenges() {
+    return acmeChallenges;
+  }
+
+  /** The ACME certificates of the routes that use {@code tls.acme}; null before the node started. */
+  public dev.l4mux.acme.AcmeManager acme() {
+    return acme;
+  }
+
+  public void acme(dev.l4mux.acme.AcmeManager manager) {
+    this.acme = manager;
   }
 
   public String nodeName() {

@@ -75,6 +75,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
     LocalRecordCodec.registerAll(vertx, RouteRequest.class, RouteDecision.Forward.class, RouteDecision.Reject.class, ConnectionsClosed.class,
         dev.l4mux.observe.FlowsEnded.class);
     state = new NodeState(nodeName(), metrics());
+    state.acme(new dev.l4mux.acme.AcmeManager(vertx, state.nodeName(), state.certificates(), state.acmeChallenges()));
     listeners = new Listeners(vertx, state);
     demo = new DemoBackends(vertx, state.nodeName());
     state.backendStates().useBuiltins(demo);
@@ -93,6 +94,7 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
         .compose(local -> vertx.deployVerticle(() -> new RouterVerticle(state), new DeploymentOptions().setInstances(loops))
             .compose(id -> vertx.deployVerticle(new AccessLogVerticle(state)))
             .compose(id -> vertx.deployVerticle(new HealthCheckVerticle(state)))
+            .compose(id -> state.acme().start())
             .compose(id -> distribution.start())
             .compose(v -> joinConfiguration(local))
             .compose(v -> demo.reconcile(state.routeTable().config())) // bound before a listener accepts
@@ -147,7 +149,8 @@ public final class RootVerticle extends VerticleBase implements NodeControl {
     CertificateStore.Snapshot certificates;
     try {
       config = ConfigParser.parse(versioned.config());
-      certificates = CertificateStore.load(config);
+      state.acme().configure(config); // a certificate (stored, or a placeholder) for each ACME route
+      certificates = CertificateStore.load(config, state.acme());
     } catch (ConfigException e) {
       LOG.warning("configuration version " + versioned.version() + " is invalid here; keeping " + state.configVersion());
       e.errors().forEach(err -> LOG.warning("  " + err));

@@ -160,7 +160,8 @@ public final class AdminVerticle extends VerticleBase {
           .put("tlsEngine", terminates(l.name()) ? TlsEngine.get().id() : null)));
       json(request, 200, new JsonObject().put("listeners", list));
     } else if (path.equals("/certificates") && method == HttpMethod.GET) {
-      json(request, 200, CertificatesView.of(state.certificates().snapshot()));
+      json(request, 200, CertificatesView.of(state.certificates().snapshot(),
+          route -> state.acme() == null ? null : state.acme().status(route)));
     } else {
       json(request, 404, error("no such resource: /api" + path));
     }

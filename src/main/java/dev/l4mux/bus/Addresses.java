@@ -19,4 +19,10 @@ public final class Addresses {
   public static final String HEALTH_CHANGED = "l4mux.health.changed";
 
   private Addresses() {}
+
+  /** ACME challenges to answer (or to stop answering), published by the ordering node to all (JSON). */
+  public static final String ACME_CHALLENGES = "l4mux.acme.challenges";
+
+  /** An ACME certificate obtained by one node, published to all (JSON with its chain and key). */
+  public static final String ACME_CERTIFICATES = "l4mux.acme.certificates";
 }

@@ -31,9 +31,7 @@ public final class ConfigParser {
    * Keys are a path with list indices erased, optionally {@code =value}. The issue that implements
    * a feature deletes its line (and reads the value into the model).
    */
-  static final Map<String, String> NOT_SUPPORTED_YET =
-      Map.ofEntries(
-          Map.entry("routes[].tls.acme", "ACME certificates"));
+  static final Map<String, String> NOT_SUPPORTED_YET = Map.of();
 
   private static final List<String> TOP = List.of("admin", "defaults", "listeners", "routes");
   private static final List<String> ADMIN = List.of("listen", "token");

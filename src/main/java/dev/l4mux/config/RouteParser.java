@@ -75,7 +75,7 @@ final class RouteParser {
       String b = s.choice("balance", BALANCES);
       balance = b == null ? null : Balance.valueOf(b.toUpperCase(Locale.ROOT));
     }
-    TlsConfig tls = tlsParser.tls(s.section("tls", TlsParser.KEYS));
+    TlsConfig tls = tlsParser.tls(s.section("tls", TlsParser.KEYS), match);
     ProxyProtocolSend pp = proxyProtocol.send(s.section("proxyProtocol", ProxyProtocolParser.SEND));
     AccessConfig access = proxyProtocol.access(s.section("access", ProxyProtocolParser.ACCESS));
     Limits limits = LimitsParser.limits(s.section("limits", LimitsParser.KEYS));

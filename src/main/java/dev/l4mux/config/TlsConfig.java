@@ -13,6 +13,7 @@ import java.util.List;
  * @param ciphers cipher suites (IANA names) allowed; empty: the secure defaults
  * @param clientCa PEM file of the CAs client certificates must chain to, or null
  * @param upstream the TLS connection to the backend (reencrypt), or null
+ * @param acme where the certificate is obtained from instead of files (ACME), or null
  */
 public record TlsConfig(
     Mode mode,
@@ -22,7 +23,8 @@ public record TlsConfig(
     List<String> ciphers,
     ClientAuth clientAuth,
     String clientCa,
-    Upstream upstream) {
+    Upstream upstream,
+    AcmeConfig acme) {
 
   public static final String TLS_1_2 = "TLSv1.2";
   public static final String TLS_1_3 = "TLSv1.3";
@@ -44,7 +46,7 @@ public record TlsConfig(
           "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
   public static final TlsConfig PASSTHROUGH =
-      new TlsConfig(Mode.PASSTHROUGH, List.of(), List.of(), TLS_1_2, List.of(), ClientAuth.NONE, null, null);
+      new TlsConfig(Mode.PASSTHROUGH, List.of(), List.of(), TLS_1_2, List.of(), ClientAuth.NONE, null, null, null);
 
   public enum Mode {
     PASSTHROUGH,
@@ -89,6 +91,12 @@ public record TlsConfig(
     certificates = List.copyOf(certificates);
     alpn = List.copyOf(alpn);
     ciphers = List.copyOf(ciphers);
+  }
+
+  /** Settings with certificates from files only (no ACME). */
+  public TlsConfig(Mode mode, List<CertificateFiles> certificates, List<String> alpn, String minVersion, List<String> ciphers,
+      ClientAuth clientAuth, String clientCa, Upstream upstream) {
+    this(mode, certificates, alpn, minVersion, ciphers, clientAuth, clientCa, upstream, null);
   }
 
   /** True when l4mux completes the client's handshake itself (terminate or reencrypt). */

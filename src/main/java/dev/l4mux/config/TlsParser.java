@@ -5,7 +5,6 @@ import dev.l4mux.config.ConfigReader.Section;
 import dev.l4mux.config.TlsConfig.CertificateFiles;
 import dev.l4mux.config.TlsConfig.ClientAuth;
 import dev.l4mux.config.TlsConfig.Mode;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,22 +27,25 @@ final class TlsParser {
       List.of("cert", "key", "certs", "acme", "alpn", "minVersion", "ciphers", "clientAuth", "clientCa", "upstream");
 
   private final ConfigReader r;
+  private final AcmeParser acmeParser;
 
   TlsParser(ConfigReader r) {
     this.r = r;
+    this.acmeParser = new AcmeParser(r);
   }
 
   /** The route's TLS settings ({@link TlsConfig#PASSTHROUGH} when absent), or null when invalid. */
-  TlsConfig tls(Section s) {
+  TlsConfig tls(Section s, Match match) {
     if (s == null) {
       return TlsConfig.PASSTHROUGH;
     }
     int errorsBefore = r.errors().size();
     String mode = s.has("mode") ? s.choice("mode", MODES) : "passthrough";
     List<CertificateFiles> certificates = certificates(s);
-    if (s.has("acme") && !(s.get("acme") instanceof JsonObject)) {
-      // Its keys are defined with ACME support; until then only its shape is checked.
-      r.error(s.at("acme"), "expected a map, got " + ConfigReader.describe(s.get("acme")));
+    Section acmeSection = s.section("acme", AcmeParser.KEYS);
+    AcmeConfig acme = acmeSection == null ? null : acmeParser.acme(acmeSection, match);
+    if (s.has("acme") && (s.has("cert") || s.has("certs"))) {
+      r.error(s.at("acme"), "either cert and key, certs, or acme, not more than one");
     }
     List<String> alpn = s.values("alpn", "a list of ALPN protocol ids", "an ALPN protocol id", RouteParser::alpn);
     String minVersion = s.has("minVersion") ? s.choice("minVersion", VERSIONS) : TlsConfig.TLS_1_2;
@@ -81,7 +83,7 @@ final class TlsParser {
     }
     return new TlsConfig(
         parsedMode, certificates, alpn, minVersion, ciphers,
-        ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)), clientCa, upstream);
+        ClientAuth.valueOf(clientAuth.toUpperCase(Locale.ROOT)), clientCa, upstream, acme);
   }
 
   private List<CertificateFiles> certificates(Section s) {

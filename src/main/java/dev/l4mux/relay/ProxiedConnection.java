@@ -1,6 +1,7 @@
 package dev.l4mux.relay;
 
 import dev.l4mux.access.ClientPolicies;
+import dev.l4mux.acme.ChallengeResponder;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
 import dev.l4mux.limits.Admission;
@@ -370,7 +371,30 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       answerRefusal();
       return;
     }
-    route();
+    answerChallengeOrRoute(false);
+  }
+
+  /**
+   * An ACME server's validation is answered before routing ({@link ChallengeResponder}); one for a
+   * challenge this node has not heard of yet is looked up in the cluster's challenge map first.
+   */
+  private void answerChallengeOrRoute(boolean lookedUp) {
+    ChallengeResponder.Outcome outcome = ChallengeResponder.answer(client, HANDLER_NAME, facts, prefix,
+        listenerRuntime.state().acmeChallenges(), listener.timeouts().sniff(), () -> finish(ChallengeResponder.ANSWERED));
+    if (outcome == ChallengeResponder.Outcome.ANSWERED) {
+      prefix = null;
+      phase = Phase.CONNECTING;
+    } else if (outcome == ChallengeResponder.Outcome.UNKNOWN && !lookedUp && listenerRuntime.state().acme() != null) {
+      phase = Phase.CONNECTING;
+      listenerRuntime.state().acme().lookUp(ChallengeResponder.key(facts, prefix))
+          .onComplete(found -> client.eventLoop().execute(() -> {
+            if (phase != Phase.CLOSED) {
+              answerChallengeOrRoute(true);
+            }
+          }));
+    } else {
+      route();
+    }
   }
 
   /**

@@ -41,6 +41,19 @@ public final class CertificateStore {
     this.metrics = metrics;
   }
 
+  /**
+   * The certificate of a route whose {@code tls.acme} obtains it: the ACME one, or its placeholder
+   * until there is one.
+   */
+  @FunctionalInterface
+  public interface AcmeSource {
+    /** For {@code validate}: ACME routes are checked but get no certificate. */
+    AcmeSource NONE = route -> null;
+
+    /** The certificate to serve for the route now, or null when there is none to load. */
+    ServedCertificate certificate(RouteConfig route);
+  }
+
   /** The certificate and context chosen for one handshake. */
   public record Selection(ServedCertificate certificate, SslContext context) {}
 
@@ -50,12 +63,17 @@ public final class CertificateStore {
    * @throws ConfigException one error per unreadable file, at its config path
    */
   public static Snapshot load(L4muxConfig config) {
+    return load(config, AcmeSource.NONE);
+  }
+
+  /** As {@link #load(L4muxConfig)}, with the ACME routes' certificates from {@code acme}. */
+  public static Snapshot load(L4muxConfig config, AcmeSource acme) {
     List<ConfigError> errors = new ArrayList<>();
     Map<String, RouteCertificates> routes = new LinkedHashMap<>();
     for (int i = 0; i < config.routes().size(); i++) {
       RouteConfig route = config.routes().get(i);
       if (route.tls().terminates()) {
-        RouteCertificates loaded = RouteCertificates.load(route, "routes[" + i + "].tls", errors);
+        RouteCertificates loaded = RouteCertificates.load(route, "routes[" + i + "].tls", errors, acme);
         if (loaded != null) {
           routes.put(route.name(), loaded);
         }
@@ -112,6 +130,30 @@ public final class CertificateStore {
     routes.put(reloaded.route().name(), reloaded);
     install(new Snapshot(basis.config(), routes));
     return true;
+  }
+
+  /**
+   * Serves the current ACME certificates (one was obtained, renewed or shared by another node):
+   * the ACME routes are loaded again, the rest of the snapshot stays. Builds TLS contexts: call on
+   * a worker.
+   */
+  public synchronized void refreshAcme() {
+    Snapshot basis = snapshot;
+    Map<String, RouteCertificates> routes = new LinkedHashMap<>(basis.routes());
+    boolean changed = false;
+    for (RouteCertificates loaded : basis.routes().values()) {
+      if (loaded.route().tls().acme() != null) {
+        try {
+          routes.put(loaded.route().name(), loaded.reload());
+          changed = true;
+        } catch (IllegalArgumentException e) {
+          LOG.warning("route " + loaded.route().name() + ": the ACME certificate does not load (" + e.getMessage() + "); keeping the one served");
+        }
+      }
+    }
+    if (changed) {
+      install(new Snapshot(basis.config(), routes));
+    }
   }
 
   /** A relative path in the configuration is relative to the node's working directory. */
@@ -174,14 +216,27 @@ public final class CertificateStore {
   /** One terminating route's certificates, their SNI map and the route's TLS context for each. */
   public record RouteCertificates(
       RouteConfig route, List<ServedCertificate> certificates, SniMap<ServedCertificate> sni,
-      List<X509Certificate> clientCas, Map<ServedCertificate, SslContext> contexts, UpstreamContexts upstream, String fingerprint) {
+      List<X509Certificate> clientCas, Map<ServedCertificate, SslContext> contexts, UpstreamContexts upstream, String fingerprint,
+      AcmeSource acme) {
 
     /** Loads a route's files, recording failures under {@code path}; null when any failed. */
-    static RouteCertificates load(RouteConfig route, String path, List<ConfigError> errors) {
+    static RouteCertificates load(RouteConfig route, String path, List<ConfigError> errors, AcmeSource acme) {
       TlsConfig tls = route.tls();
       String fingerprint = CertificateWatcher.fingerprint(route); // before reading: a change meanwhile is seen next time
       List<ServedCertificate> certificates = new ArrayList<>();
       List<CertificateFiles> files = tls.certificates();
+      if (tls.acme() != null && tls.acme().trust() != null) {
+        try {
+          PemFiles.certificates(resolve(tls.acme().trust()));
+        } catch (IllegalArgumentException e) {
+          errors.add(new ConfigError(path + ".acme.trust", e.getMessage()));
+        }
+      }
+      ServedCertificate held = tls.acme() == null ? null : acme.certificate(route);
+      boolean checkOnly = tls.acme() != null && held == null; // validate: the rest is checked, nothing built
+      if (held != null) {
+        certificates.add(held);
+      }
       for (int j = 0; j < files.size(); j++) {
         String at = files.size() == 1 && !isList(route) ? path + ".cert" : path + ".certs[" + j + "]";
         try {
@@ -199,8 +254,8 @@ public final class CertificateStore {
         }
       }
       UpstreamContexts upstream = tls.mode() == TlsConfig.Mode.REENCRYPT ? upstream(tls, path + ".upstream", errors) : null;
-      if (certificates.size() != files.size() || (tls.clientCa() != null && clientCas.isEmpty())
-          || (tls.mode() == TlsConfig.Mode.REENCRYPT && upstream == null)) {
+      if (certificates.size() != files.size() + (held == null ? 0 : 1) || (tls.clientCa() != null && clientCas.isEmpty())
+          || (tls.mode() == TlsConfig.Mode.REENCRYPT && upstream == null) || checkOnly) {
         return null;
       }
       Map<ServedCertificate, SslContext> contexts = new ConcurrentHashMap<>();
@@ -212,7 +267,7 @@ public final class CertificateStore {
           return null;
         }
       }
-      return new RouteCertificates(route, List.copyOf(certificates), new SniMap<>(certificates, ServedCertificate::names), clientCas, contexts, upstream, fingerprint);
+      return new RouteCertificates(route, List.copyOf(certificates), new SniMap<>(certificates, ServedCertificate::names), clientCas, contexts, upstream, fingerprint, acme);
     }
 
     private static UpstreamContexts upstream(TlsConfig tls, String path, List<ConfigError> errors) {
@@ -248,7 +303,7 @@ public final class CertificateStore {
     /** Reloads from the same settings; {@link IllegalArgumentException} naming the file when it cannot. */
     RouteCertificates reload() {
       List<ConfigError> errors = new ArrayList<>();
-      RouteCertificates reloaded = load(route, "routes." + route.name() + ".tls", errors);
+      RouteCertificates reloaded = load(route, "routes." + route.name() + ".tls", errors, acme);
       if (reloaded == null) {
         throw new IllegalArgumentException(errors.stream().map(ConfigError::message).reduce((a, b) -> a + "; " + b).orElse("failed"));
       }

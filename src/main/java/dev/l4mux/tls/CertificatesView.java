@@ -8,10 +8,15 @@ public final class CertificatesView {
 
   private CertificatesView() {}
 
-  public static JsonObject of(CertificateStore.Snapshot snapshot) {
+  /**
+   * @param acme the ACME state of a route's certificate ({@code acme}, {@code lastRenewal},
+   *     {@code nextRenewal}), or null for a route without ACME
+   */
+  public static JsonObject of(CertificateStore.Snapshot snapshot, java.util.function.Function<String, JsonObject> acme) {
     JsonArray list = new JsonArray();
     for (ServedCertificate c : snapshot.served()) {
-      list.add(new JsonObject()
+      JsonObject state = c.files() == null ? acme.apply(c.route()) : null;
+      JsonObject entry = new JsonObject()
           .put("route", c.route())
           .put("names", new JsonArray(c.names()))
           .put("subject", c.subject())
@@ -21,12 +26,16 @@ public final class CertificatesView {
           .put("notAfter", c.notAfter().toString())
           .put("keyType", c.certifiedKey().key().getAlgorithm())
           .put("engine", ServerContexts.provider(c) == io.netty.handler.ssl.SslProvider.JDK ? "jdk" : "openssl")
-          .put("source", c.files().selfSigned() ? "self-signed" : "file")
-          .put("cert", c.files().cert())
-          .put("key", c.files().key())
+          .put("source", c.source() != ServedCertificate.Source.FILE ? "acme" : c.files().selfSigned() ? "self-signed" : "file")
+          .put("placeholder", c.source() == ServedCertificate.Source.PLACEHOLDER)
+          .put("cert", c.files() == null ? null : c.files().cert())
+          .put("key", c.files() == null ? null : c.files().key())
           .put("loadedAt", c.loadedAt().toString())
-          // File certificates are not renewed by l4mux; ACME ones would report their attempts here.
-          .put("lastRenewal", null));
+          .put("lastRenewal", null); // file certificates are not renewed by l4mux
+      if (state != null) {
+        entry.mergeIn(state);
+      }
+      list.add(entry);
     }
     return new JsonObject().put("engine", TlsEngine.get().id()).put("certificates", list);
   }

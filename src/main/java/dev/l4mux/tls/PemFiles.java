@@ -75,9 +75,9 @@ public final class PemFiles {
       JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
       for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
         if (object instanceof PEMKeyPair pair) { // PKCS#1 RSA, SEC1 EC
-          return converter.getPrivateKey(pair.getPrivateKeyInfo());
+          return jdkKey(converter.getPrivateKey(pair.getPrivateKeyInfo()));
         } else if (object instanceof PrivateKeyInfo info) { // PKCS#8
-          return converter.getPrivateKey(info);
+          return jdkKey(converter.getPrivateKey(info));
         } else if (object instanceof PKCS8EncryptedPrivateKeyInfo || object instanceof PEMEncryptedKeyPair) {
           throw new IllegalArgumentException(file + ": the private key is encrypted; l4mux reads unencrypted keys only"
               + " (decrypt it with: openssl pkey -in " + file + " -out decrypted.key)");
@@ -90,6 +90,29 @@ public final class PemFiles {
       throw new IllegalArgumentException(file + ": not a PEM private key (" + e.getMessage() + ")");
     }
     throw new IllegalArgumentException(file + ": no private key (expected PEM 'BEGIN PRIVATE KEY', 'BEGIN RSA PRIVATE KEY' or 'BEGIN EC PRIVATE KEY')");
+  }
+
+  /**
+   * The same key from the JDK's own providers. With BouncyCastle's provider registered (acme4j
+   * needs it), BouncyCastle's converter returns its own "ECDSA" keys, which the JDK's signatures
+   * and TLS engine do not take.
+   */
+  public static PrivateKey jdkKey(PrivateKey key) {
+    String algorithm = switch (key.getAlgorithm()) {
+      case "ECDSA", "EC" -> "EC";
+      case "RSA" -> "RSA";
+      case "Ed25519", "EdDSA" -> "Ed25519";
+      case "Ed448" -> "Ed448";
+      default -> null;
+    };
+    if (algorithm == null || key.getClass().getName().startsWith("sun.")) {
+      return key;
+    }
+    try {
+      return java.security.KeyFactory.getInstance(algorithm).generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(key.getEncoded()));
+    } catch (GeneralSecurityException e) {
+      return key;
+    }
   }
 
   private static String describe(Object object) {

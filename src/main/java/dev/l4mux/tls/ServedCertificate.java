@@ -25,6 +25,17 @@ public final class ServedCertificate {
   private final PemFiles.CertifiedKey certifiedKey;
   private final List<String> names;
   private final Instant loadedAt = Instant.now();
+  private final Source source;
+
+  /** Where a served certificate comes from. */
+  public enum Source {
+    /** read from the route's {@code cert}/{@code key} files */
+    FILE,
+    /** obtained from the route's ACME server */
+    ACME,
+    /** self-signed by l4mux while the route's ACME certificate does not exist yet */
+    PLACEHOLDER
+  }
 
   /**
    * @param route the route whose {@code tls} names it
@@ -33,16 +44,39 @@ public final class ServedCertificate {
    *     it has none (RFC 6125 6.4.4), lower-cased; wildcards as written ({@code *.example.com})
    */
   ServedCertificate(String route, CertificateFiles files, PemFiles.CertifiedKey certifiedKey, List<String> names) {
+    this(route, files, certifiedKey, names, Source.FILE);
+  }
+
+  private ServedCertificate(String route, CertificateFiles files, PemFiles.CertifiedKey certifiedKey, List<String> names, Source source) {
+    this.source = source;
     this.route = route;
     this.files = files;
     this.certifiedKey = certifiedKey;
     this.names = List.copyOf(names);
   }
 
+  /**
+   * A certificate l4mux holds in memory (ACME, or its placeholder) for {@code route}; its names are
+   * read from the certificate like a file's.
+   */
+  public static ServedCertificate held(String route, PemFiles.CertifiedKey certifiedKey, Source source) {
+    return new ServedCertificate(route, null, certifiedKey, dnsNames(certifiedKey.leaf()), source);
+  }
+
+  public Source source() {
+    return source;
+  }
+
+  /** What to name it by in messages: its certificate file, or its route. */
+  public String describe() {
+    return files != null ? files.cert() : source.name().toLowerCase(java.util.Locale.ROOT) + " certificate of route " + route;
+  }
+
   public String route() {
     return route;
   }
 
+  /** Its files, or null when it is held in memory ({@link #held}). */
   public CertificateFiles files() {
     return files;
   }

@@ -52,7 +52,7 @@ final class ServerContexts {
       }
       return builder.build();
     } catch (SSLException | GeneralSecurityException | RuntimeException e) {
-      throw new IllegalArgumentException(certificate.files().cert() + ": the TLS engine refused it (" + e.getMessage() + ")", e);
+      throw new IllegalArgumentException(certificate.describe() + ": the TLS engine refused it (" + e.getMessage() + ")", e);
     }
   }
 

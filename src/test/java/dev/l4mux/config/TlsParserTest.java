@@ -52,6 +52,32 @@ class TlsParserTest {
   }
 
   @Test
+  void readsAcmeWithTheRouteExactSniNamesAsDefaultDomains() {
+    JsonObject json = ConfigFiles.parseText("routes: [{name: r, match: {sni: [Shop.Example.com, '*.example.org', shop.example.com]},"
+        + " tls: {mode: terminate, acme: {directory: 'https://acme.test/dir'}}, " + BACKEND + "}]");
+    AcmeConfig acme = ConfigParser.parse(json).routes().get(0).tls().acme();
+    assertEquals(new AcmeConfig("https://acme.test/dir", null, List.of("shop.example.com"), AcmeConfig.Challenge.TLS_ALPN_01,
+        AcmeConfig.DEFAULT_STORAGE, null), acme);
+    AcmeConfig given = tls("{mode: terminate, acme: {directory: 'https://acme.test/dir', email: ops@example.com,"
+        + " domains: [A.example.com, b.example.com.], challenge: http-01, storage: /var/lib/l4mux/acme, trust: ca.pem}}").acme();
+    assertEquals(new AcmeConfig("https://acme.test/dir", "ops@example.com", List.of("a.example.com", "b.example.com"),
+        AcmeConfig.Challenge.HTTP_01, "/var/lib/l4mux/acme", "ca.pem"), given);
+    assertEquals(null, tls("{mode: terminate, cert: a.pem, key: a.key}").acme());
+  }
+
+  @Test
+  void refusesAcmeMistakesAtTheirPaths() {
+    assertEquals(List.of("routes[0].tls.acme: domains required: the route's match.sni has no exact name to default to"),
+        errors("{mode: terminate, acme: {directory: 'https://acme.test/dir'}}"));
+    assertEquals(List.of("routes[0].tls.acme.domains[0]: wildcard '*.example.com' needs the dns-01 challenge, which l4mux does not answer"
+            + " (tls-alpn-01 cannot validate it)"),
+        errors("{mode: terminate, acme: {directory: 'https://acme.test/dir', domains: ['*.example.com']}}"));
+    assertEquals(List.of("routes[0].tls.acme.directory: 'ftp://acme.test/dir' is not an https:// URL (RFC 8555 6.1: ACME runs over HTTPS)"),
+        errors("{mode: terminate, acme: {directory: 'ftp://acme.test/dir', domains: [a.test]}}"));
+    assertEquals(List.of("routes[0].tls.acme: expected a map, got a string"), errors("{mode: terminate, acme: auto}"));
+  }
+
+  @Test
   void namesEachMistakeAtItsPath() {
     assertEquals(List.of("routes[0].tls.mode: mode terminate needs cert and key, certs, acme, or cert: builtin:self-signed"), errors("{mode: terminate}"));
     assertEquals(List.of("routes[0].tls.key: required with cert"), errors("{mode: terminate, cert: a}"));

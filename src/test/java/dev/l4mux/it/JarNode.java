@@ -32,7 +32,15 @@ final class JarNode implements AutoCloseable {
 
   /** Starts {@code java -jar l4mux.jar args} with the given node name, admin port and extra environment. */
   static JarNode start(String name, int adminPort, List<String> env, List<String> args) {
+    return start(name, adminPort, env, args, null);
+  }
+
+  /** As {@link #start(String, int, List, List)}, in {@code workingDirectory} (null: this one). */
+  static JarNode start(String name, int adminPort, List<String> env, List<String> args, java.nio.file.Path workingDirectory) {
     List<String> command = new ArrayList<>(List.of("env", "-u", "L4MUX_CONFIG"));
+    if (workingDirectory != null) {
+      command.addAll(List.of("-C", workingDirectory.toString()));
+    }
     command.add("L4MUX_NODE_NAME=" + name);
     command.add("L4MUX_ADMIN_LISTEN=127.0.0.1:" + adminPort);
     command.addAll(env);

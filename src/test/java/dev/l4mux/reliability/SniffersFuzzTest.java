@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.l4mux.acme.AcmeHttpChallengeParser;
 import dev.l4mux.sniff.HttpSniffer;
 import dev.l4mux.sniff.QuicSniffer;
 import dev.l4mux.sniff.WireGuardSniffer;
@@ -42,6 +43,22 @@ class SniffersFuzzTest {
   @FuzzTest(maxDuration = "30s")
   void sshSniffer(byte[] input) {
     checkSniffer(new SshSniffer(), input);
+  }
+
+  /** A decision on a prefix holds for the whole input; a token is always non-empty base64url. */
+  @FuzzTest(maxDuration = "30s")
+  void acmeHttpChallengeParser(byte[] input) {
+    AcmeHttpChallengeParser.Result whole = AcmeHttpChallengeParser.parse(Buffer.buffer(input));
+    assertNotNull(whole);
+    if (whole instanceof AcmeHttpChallengeParser.Result.Token token) {
+      assertTrue(token.token().matches("[A-Za-z0-9_-]+"), token.token());
+    }
+    for (int cut = 0; cut < input.length; cut++) {
+      AcmeHttpChallengeParser.Result part = AcmeHttpChallengeParser.parse(Buffer.buffer(java.util.Arrays.copyOf(input, cut)));
+      if (!(part instanceof AcmeHttpChallengeParser.Result.NeedMore)) {
+        assertEquals(part, whole, "prefix of " + cut + " bytes");
+      }
+    }
   }
 
   @FuzzTest(maxDuration = "30s")
