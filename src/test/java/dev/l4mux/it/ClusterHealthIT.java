@@ -25,13 +25,14 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterHealthIT {
 
-  private static final Duration READY = Duration.ofSeconds(60);
+  private static final Duration READY = Duration.ofSeconds(120); // a Hazelcast join on a loaded 2-cpu machine can take a minute
   private static final Duration FLIP = Duration.ofSeconds(20);
 
   @Test
   void aHealthFlipOnOneNodeShowsInTheOtherNodesRoutes() throws Exception {
     Vertx backends = Vertx.vertx();
     List<JarNode> nodes = new ArrayList<>();
+    boolean passed = false;
     try {
       TaggedBackend checked = TaggedBackends.tcpEcho(backends, "checked").await(10, TimeUnit.SECONDS);
       Path dir = Files.createTempDirectory("l4mux-cluster-health");
@@ -67,8 +68,14 @@ class ClusterHealthIT {
       assertTrue(afterFlip.getJsonObject("h1/tcp").getLong("at") > 0);
       JsonObject firstsOwnView = awaitOpinions(first, backend, o -> down(o, "h1/tcp") && down(o, "h2/tcp"));
       assertEquals(2, firstsOwnView.size(), "and the first node sees the second's flip: " + firstsOwnView.encodePrettily());
+      passed = true;
     } finally {
-      nodes.forEach(JarNode::close);
+      for (JarNode node : nodes) {
+        if (!passed) { // what the nodes said, to tell a slow join from a fault
+          System.out.println("--- node " + node.name() + ":\n" + node.process().stdout() + node.process().stderr());
+        }
+        node.close();
+      }
       backends.close().await(10, TimeUnit.SECONDS);
     }
   }
