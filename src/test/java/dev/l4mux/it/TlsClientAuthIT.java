@@ -14,7 +14,6 @@ import dev.l4mux.testsupport.TestCerts;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -133,15 +132,7 @@ class TlsClientAuthIT {
   }
 
   private static ExternalProcess.Result exchange(String serverName, TestCerts.CertAndKey clientCert, String version) {
-    List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", serverName,
-        "-CAfile", TestCerts.ca().certPem().toString(), "-quiet", version));
-    if (clientCert != null) {
-      cmd.addAll(List.of("-cert", clientCert.certPem().toString(), "-key", clientCert.keyPem().toString()));
-    }
-    try (ExternalProcess p = ExternalProcess.start(cmd, "hello\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), TIMEOUT.plusSeconds(5))) {
-      p.awaitStdout(out -> out.contains("hello"), Duration.ofSeconds(10));
-      return p.stopAndCollect();
-    }
+    return OpenSslClient.exchangeAs(port, serverName, List.of(), version, clientCert, "hello\n", "hello", Duration.ofSeconds(10));
   }
 
   private static double refused() throws Exception {

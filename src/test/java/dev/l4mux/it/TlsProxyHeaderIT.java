@@ -10,6 +10,7 @@ import dev.l4mux.sniff.proxy.ProxyHeaderParser;
 import dev.l4mux.sniff.proxy.ProxyHeaderResult;
 import dev.l4mux.sniff.proxy.ProxyTlv;
 import dev.l4mux.testsupport.ExternalProcess;
+import dev.l4mux.testsupport.OpenSslClient;
 import dev.l4mux.testsupport.RecordingBackend;
 import dev.l4mux.testsupport.TestCerts;
 import dev.l4mux.tls.PemFiles;
@@ -27,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -149,19 +149,9 @@ class TlsProxyHeaderIT {
   }
 
   private static String exchange(String serverName, TestCerts.CertAndKey clientCert, String version, String alpn, String expect) {
-    List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", serverName,
-        "-CAfile", TestCerts.ca().certPem().toString(), "-quiet", version));
-    if (clientCert != null) {
-      cmd.addAll(List.of("-cert", clientCert.certPem().toString(), "-key", clientCert.keyPem().toString()));
-    }
-    if (alpn != null) {
-      cmd.addAll(List.of("-alpn", alpn));
-    }
-    try (ExternalProcess p = ExternalProcess.start(cmd, "hello!\n".getBytes(StandardCharsets.US_ASCII), TIMEOUT.plusSeconds(5))) {
-      p.awaitStdout(o -> o.contains(expect), TIMEOUT);
-      ExternalProcess.Result r = p.stopAndCollect();
-      return r.stdout() + r.stderr();
-    }
+    ExternalProcess.Result r = OpenSslClient.exchangeAs(port, serverName, alpn == null ? List.of() : List.of(alpn), version, clientCert,
+        "hello!\n", expect, TIMEOUT);
+    return r.stdout() + r.stderr();
   }
 
   /**

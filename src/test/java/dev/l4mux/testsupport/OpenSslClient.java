@@ -89,6 +89,23 @@ public final class OpenSslClient {
     }
   }
 
+  /**
+   * {@link #exchange} with one TLS version ({@code -tls1_2} or {@code -tls1_3}) and, when {@code
+   * clientCert} is not null, that client certificate (mTLS).
+   */
+  public static ExternalProcess.Result exchangeAs(int port, String serverName, List<String> alpn, String version,
+      TestCerts.CertAndKey clientCert, String input, String expect, Duration timeout) {
+    List<String> cmd = command(port, serverName, alpn);
+    cmd.addAll(List.of("-quiet", version));
+    if (clientCert != null) {
+      cmd.addAll(List.of("-cert", clientCert.certPem().toString(), "-key", clientCert.keyPem().toString()));
+    }
+    try (ExternalProcess p = ExternalProcess.start(cmd, input.getBytes(StandardCharsets.UTF_8), timeout.plusSeconds(5))) {
+      p.awaitStdout(out -> out.contains(expect), timeout);
+      return p.stopAndCollect();
+    }
+  }
+
   /** {@link #exchange} without ALPN. */
   public static ExternalProcess.Result exchange(
       int port, String serverName, String input, String expect, Duration timeout) {
