@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-ALL_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close http_close_pp udp1 udp1000 lb_close lb_ka tlsterm_ka tlsterm_close stock_tls_close stock_tls_ka stock_http_close first5 memory startup jmh"
+ALL_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close http_close_pp udp1 udp1000 lb_close lb_ka tlsterm_ka tlsterm_close tlsreenc_ka tlsreenc_close stock_tls_close stock_tls_ka stock_http_close first5 memory startup jmh"
 LONG_SCENARIOS="stock_tls_close stock_tls_ka stock_http_close first5"
 case $MODE in
   quick) RUNS=${BENCH_RUNS:-3}; SECONDS_PER_RUN=${BENCH_SECONDS:-3}; MEM_RUNS=1; STARTUP_RUNS=3; FIRST5_RUNS=1

@@ -227,12 +227,12 @@ wait_udp_port() { # port [seconds]: until a UDP socket is bound to 127.0.0.1:por
 # 1/2/3/4/5/6/7 (4 is the PROXY scenario's TCP port and the UDP scenario's UDP port). "term"
 # terminates TLS (ECDSA P-256 certificate a.pem) and relays plaintext HTTP to the backend; its
 # direct reference is nginx's own HTTPS server.
-proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|lb|term)
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|lb|term|reenc)
   local base
   case $1 in
     direct)
       case $2 in mux-http) echo 18080 ;; mux-tls | term) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; udp) echo 15400 ;;
-        stock-http) echo 18180 ;; stock-tls) echo 18543 ;; lb) echo 18091 ;; esac
+        stock-http) echo 18180 ;; stock-tls | reenc) echo 18543 ;; lb) echo 18091 ;; esac
       return ;;
     haproxy) base=20000 ;;
     nginx) base=21000 ;;
@@ -243,7 +243,7 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|l
     l4mux-cds) base=27000 ;;
   esac
   case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; udp) echo $((base + 4)) ;;
-    stock-http | stock-tls) echo $((base + 5)) ;; lb) echo $((base + 6)) ;; term) echo $((base + 7)) ;; esac
+    stock-http | stock-tls) echo $((base + 5)) ;; lb) echo $((base + 6)) ;; term) echo $((base + 7)) ;; reenc) echo $((base + 8)) ;; esac
 }
 
 start_haproxy() {
@@ -374,6 +374,7 @@ run_wrk() { # scenario proxy run [seconds] [traffic of this scenario, default th
     stock_http_*) port=$(proxy_port "$proxy" stock-http); url="http://127.0.0.1:$port/"; args=(-H 'Host: www.bench.test') ;;
     stock_tls_*) port=$(proxy_port "$proxy" stock-tls); url="https://localhost:$port/" ;;
     tlsterm_*) port=$(proxy_port "$proxy" term); url="https://localhost:$port/" ;;
+    tlsreenc_*) port=$(proxy_port "$proxy" reenc); url="https://localhost:$port/" ;;  # TLS to the stock HTTPS backend
   esac
   case $kind in *_close) args+=(-H 'Connection: close') ;; esac
   out=$RUN/wrk-$scenario-$proxy-$run.txt
@@ -523,6 +524,9 @@ smoke() {
     port=$(proxy_port "$proxy" stock-http)
     body=$(curl -sf -m 5 -H 'Host: www.bench.test' "http://127.0.0.1:$port/") || die "stock HTTP via $proxy"
     [ "$body" = stock ] || die "stock HTTP via $proxy answered '$body'"
+    port=$(proxy_port "$proxy" reenc)
+    body=$(curl -sfk -m 5 "https://localhost:$port/") || die "re-encrypted TLS via $proxy"
+    [ "$body" = stock ] || die "re-encrypted TLS via $proxy answered '$body'"
     port=$(proxy_port "$proxy" raw)
     # The iperf3 server takes one test at a time and resets a new one while the last winds down.
     local attempt
@@ -554,7 +558,7 @@ EOF
       done
       udp=", UDP echo"
     fi
-    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, stock TLS and HTTP, iperf3, held connections, balanced HTTP$udp)"
+    log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, stock TLS and HTTP, re-encrypted TLS, iperf3, held connections, balanced HTTP$udp)"
     [ "$proxy" = direct ] || stop_proxy "$proxy"
   done
 }
@@ -605,7 +609,7 @@ main() {
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
-  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | udp* | stock_* | lb_* | tlsterm_*) traffic="$traffic $s" ;; esac; done
+  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | udp* | stock_* | lb_* | tlsterm_* | tlsreenc_*) traffic="$traffic $s" ;; esac; done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
     case " $traffic " in *" http_close_pp "*) start_pp_sender ;; esac

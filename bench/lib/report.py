@@ -31,6 +31,8 @@ SCENARIOS = OrderedDict([
     ("lb_ka", "4 backends, least connections + checks, keep-alive"),
     ("tlsterm_ka", "TLS termination (ECDSA P-256, TLS 1.3), keep-alive"),
     ("tlsterm_close", "TLS termination (ECDSA P-256, TLS 1.3), new connection per request"),
+    ("tlsreenc_ka", "TLS termination and re-encryption to an HTTPS backend (verified), keep-alive"),
+    ("tlsreenc_close", "TLS termination and re-encryption to an HTTPS backend (verified), new connection per request"),
     ("memory", "idle relayed connections (fresh proxy)"),
     ("startup", "startup to /ready"),
 ])
