@@ -139,8 +139,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private void startSniffing() {
     InetSocketAddress source = identity.client();
     if (source != null && !policies.listenerAccess().allows(source.getAddress())) {
-      listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
-      refuse("denied");
+      refuseAtListener("denied");
       return;
     }
     if (!admitToListener()) {
@@ -250,20 +249,29 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     if (refusal == null) {
       return true;
     }
+    refuseAtListener(refusal);
+    return false;
+  }
+
+  /**
+   * A refusal before any byte is known (the listener's access list, the node's and the listener's
+   * limits): counted at once, then answered in the client's protocol (HTTP 403/503, a TLS alert)
+   * once its first bytes tell it, within a short wait ({@link ListenerRefusals}).
+   */
+  private void refuseAtListener(String reason) {
     L4muxMetrics metrics = listenerRuntime.state().metrics();
     metrics.connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
     if (!listenerRuntime.refusals().tryAwaitAnswer()) {
-      refuse(refusal); // too many refused clients awaiting their answer: a plain close
-      return false;
+      refuse(reason); // too many refused clients awaiting their answer: a plain close
+      return;
     }
-    metrics.rejected(listener.name(), refusal);
-    closeReason = refusal;
+    metrics.rejected(listener.name(), reason);
+    closeReason = reason;
     answeringRefusal = true;
     sniffTimer = client.eventLoop().schedule(this::onSniffTimeout, listenerRuntime.refusals().answerWait(listener).toMillis(), TimeUnit.MILLISECONDS);
     if (prefix != null && prefix.isReadable()) {
       sniffPrefix(); // what followed the PROXY header in the same reads
     }
-    return false;
   }
 
   /** Sniffing, or connecting: the bytes join the prefix that will be replayed to the backend. */

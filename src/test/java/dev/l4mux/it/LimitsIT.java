@@ -195,6 +195,39 @@ class LimitsIT {
     }
   }
 
+  @Test
+  void aListenersAccessDenialIsAnsweredInTheClientsProtocolToo() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      TaggedBackend web = TaggedBackends.http(vertx, "web").await(10, TimeUnit.SECONDS);
+      try (L4muxTestNode node = L4muxTestNode.start("""
+              admin: { listen: "127.0.0.1:0" }
+              listeners:
+                - { name: fenced, bind: ["127.0.0.1:0"], access: { deny: ["127.0.0.10/32"] } }
+              routes:
+                - { name: web, match: { protocol: http }, backends: [ { address: "127.0.0.1:%d" } ] }
+                - { name: tls, match: { protocol: tls }, backends: [ { address: "127.0.0.1:%d" } ] }
+              """.formatted(web.port(), web.port()))) {
+        int port = node.port("fenced");
+        try (Socket allowed = from("127.0.0.11", port)) {
+          assertTrue(request(allowed).startsWith("HTTP/1.1 200 "), "another source is let in");
+        }
+        try (Socket http = from("127.0.0.10", port)) {
+          String answer = request(http);
+          assertTrue(answer.startsWith("HTTP/1.1 403 Forbidden"), answer);
+        }
+        try (Socket plain = from("127.0.0.10", port);
+            SSLSocket tls = (SSLSocket) trustingClient().createSocket(plain, "web.test", port, true)) {
+          SSLException refused = assertThrows(SSLException.class, tls::startHandshake);
+          assertTrue(String.valueOf(refused.getMessage()).contains("access_denied"), "a fatal access_denied alert: " + refused);
+        }
+        assertEquals(2.0, MetricsText.sum(node.admin("/metrics").body(), "l4mux_rejections_total", "listener=\"fenced\"", "reason=\"denied\""));
+      }
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
   /** A TLS client that trusts any certificate: the refusal comes before any certificate. */
   private static SSLSocketFactory trustingClient() throws Exception {
     SSLContext context = SSLContext.getInstance("TLS");
