@@ -19,9 +19,11 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -45,6 +47,9 @@ public final class HealthCheckVerticle extends VerticleBase {
 
   private final NodeState state;
   private final Map<CheckKey, Schedule> schedules = new HashMap<>();
+  /** Nodes whose verdicts reached this one (bounded: forgotten all at once past MAX_NODES_HEARD). */
+  private final Set<String> heardFrom = new HashSet<>();
+  private static final int MAX_NODES_HEARD = 1024;
   private RouteTable reconciled;
   private NetClient client;
   private HealthProbe probe;
@@ -60,7 +65,7 @@ public final class HealthCheckVerticle extends VerticleBase {
     client = vertx.createNetClient(new NetClientOptions().setIdleTimeout(0));
     probe = new HealthProbe(vertx, client);
     opinions = vertx.eventBus().<JsonObject>consumer(Addresses.HEALTH_CHANGED)
-        .handler(m -> state.healthOpinions().record(HealthOpinions.Opinion.fromJson(m.body())));
+        .handler(m -> onOpinion(HealthOpinions.Opinion.fromJson(m.body())));
     reconcileTimer = vertx.setPeriodic(0, RECONCILE_MS, id -> reconcile());
     return opinions.completion();
   }
@@ -74,6 +79,24 @@ public final class HealthCheckVerticle extends VerticleBase {
   }
 
   /** Starts the schedules a new table needs and stops those it no longer has. */
+  /**
+   * Records a node's verdict. Verdicts are published on flips only, so a node that joined (or
+   * started checking) after this one published would not learn this node's until the next flip:
+   * the first verdict heard from a node makes this one publish all of its own again.
+   */
+  private void onOpinion(HealthOpinions.Opinion opinion) {
+    state.healthOpinions().record(opinion);
+    if (opinion.node().equals(state.nodeName())) {
+      return;
+    }
+    if (heardFrom.size() >= MAX_NODES_HEARD) {
+      heardFrom.clear();
+    }
+    if (heardFrom.add(opinion.node())) {
+      schedules.values().forEach(Schedule::republish);
+    }
+  }
+
   private void reconcile() {
     RouteTable table = state.routeTable();
     if (table == null || table == reconciled) {
@@ -165,6 +188,18 @@ public final class HealthCheckVerticle extends VerticleBase {
       }
     }
 
+    /** Publishes the current verdict again (a node joined), if there is one yet. */
+    void republish() {
+      if (published && !stopped) {
+        publish(status.reason());
+      }
+    }
+
+    private void publish(String reason) {
+      vertx.eventBus().publish(Addresses.HEALTH_CHANGED, new HealthOpinions.Opinion(state.nodeName(), key.address().toString(),
+          key.check().kind().configName(), status.isUp(), reason, status.lastCheckMillis()).toJson());
+    }
+
     private void check() {
       timer = -1;
       if (stopped) {
@@ -192,8 +227,7 @@ public final class HealthCheckVerticle extends VerticleBase {
         }
         if (flipped || !published) {
           published = true;
-          vertx.eventBus().publish(Addresses.HEALTH_CHANGED, new HealthOpinions.Opinion(state.nodeName(), key.address().toString(),
-              check.kind().configName(), status.isUp(), outcome.reason(), status.lastCheckMillis()).toJson());
+          publish(outcome.reason());
         }
         long interval = check.interval().toMillis();
         long jitter = (long) (interval * JITTER);

@@ -48,14 +48,16 @@ class ClusterHealthIT {
               backends: [ { address: "127.0.0.1:%d" } ]
               health: { kind: tcp, interval: 300ms, timeout: 200ms, rise: 1, fall: 2 }
           """.formatted(ClusterIT.portOutsideTheEphemeralRange(), checked.port()));
-      nodes.add(start("h1", clusterXml, List.of("-conf", config.toString())));
-      nodes.add(start("h2", clusterXml, List.of("-conf", "{}")));
-      for (JarNode node : nodes) {
-        node.awaitReady(READY);
-      }
       String backend = "127.0.0.1:" + checked.port();
+      nodes.add(start("h1", clusterXml, List.of("-conf", config.toString())));
       JarNode first = nodes.get(0);
+      first.awaitReady(READY);
+      // h1 has published its first verdict before h2 exists: h2 still has to learn it (a node
+      // heard from for the first time makes the others publish their verdicts again).
+      awaitOpinions(first, backend, o -> up(o, "h1/tcp"));
+      nodes.add(start("h2", clusterXml, List.of("-conf", "{}")));
       JarNode second = nodes.get(1);
+      second.awaitReady(READY);
 
       JsonObject seenBySecond = awaitOpinions(second, backend, o -> up(o, "h1/tcp") && up(o, "h2/tcp"));
       assertEquals(2, seenBySecond.size(), seenBySecond::encodePrettily);
