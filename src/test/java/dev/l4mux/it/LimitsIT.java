@@ -158,10 +158,7 @@ class LimitsIT {
               admin: { listen: "127.0.0.1:0" }
               listeners:
                 - { name: guarded, bind: ["127.0.0.1:0"], limits: { maxConnectionsPerIp: 1 } }
-              routes:
-                - { name: web, match: { protocol: http }, backends: [ { address: "127.0.0.1:%d" } ] }
-                - { name: tls, match: { protocol: tls }, backends: [ { address: "127.0.0.1:%d" } ] }
-              """.formatted(web.port(), web.port()));
+              """ + httpAndTlsRoutes(web.port()));
           ClosedConnections closed = new ClosedConnections(node.vertx());
           Socket held = from("127.0.0.9", node.port("guarded"))) {
         int port = node.port("guarded");
@@ -172,11 +169,8 @@ class LimitsIT {
           assertTrue(answer.startsWith("HTTP/1.1 503 Service Unavailable"), answer);
           assertTrue(answer.contains("l4mux: limit"), answer);
         }
-        try (Socket plain = from("127.0.0.9", port);
-            SSLSocket tls = (SSLSocket) trustingClient().createSocket(plain, "web.test", port, true)) {
-          SSLException refused = assertThrows(SSLException.class, tls::startHandshake);
-          assertTrue(String.valueOf(refused.getMessage()).contains("internal_error"), "a fatal internal_error alert: " + refused);
-        }
+        String tlsAlert = tlsRefusal("127.0.0.9", port);
+        assertTrue(tlsAlert.contains("internal_error"), "a fatal internal_error alert: " + tlsAlert);
         try (Socket other = from("127.0.0.9", port)) {
           assertTrue(refused(other), "a protocol without an error message of its own sees the close");
         }
@@ -204,10 +198,7 @@ class LimitsIT {
               admin: { listen: "127.0.0.1:0" }
               listeners:
                 - { name: fenced, bind: ["127.0.0.1:0"], access: { deny: ["127.0.0.10/32"] } }
-              routes:
-                - { name: web, match: { protocol: http }, backends: [ { address: "127.0.0.1:%d" } ] }
-                - { name: tls, match: { protocol: tls }, backends: [ { address: "127.0.0.1:%d" } ] }
-              """.formatted(web.port(), web.port()))) {
+              """ + httpAndTlsRoutes(web.port()))) {
         int port = node.port("fenced");
         try (Socket allowed = from("127.0.0.11", port)) {
           assertTrue(request(allowed).startsWith("HTTP/1.1 200 "), "another source is let in");
@@ -216,11 +207,8 @@ class LimitsIT {
           String answer = request(http);
           assertTrue(answer.startsWith("HTTP/1.1 403 Forbidden"), answer);
         }
-        try (Socket plain = from("127.0.0.10", port);
-            SSLSocket tls = (SSLSocket) trustingClient().createSocket(plain, "web.test", port, true)) {
-          SSLException refused = assertThrows(SSLException.class, tls::startHandshake);
-          assertTrue(String.valueOf(refused.getMessage()).contains("access_denied"), "a fatal access_denied alert: " + refused);
-        }
+        String tlsAlert = tlsRefusal("127.0.0.10", port);
+        assertTrue(tlsAlert.contains("access_denied"), "a fatal access_denied alert: " + tlsAlert);
         assertEquals(2.0, MetricsText.sum(node.admin("/metrics").body(), "l4mux_rejections_total", "listener=\"fenced\"", "reason=\"denied\""));
       }
     } finally {
@@ -229,6 +217,24 @@ class LimitsIT {
   }
 
   /** A TLS client that trusts any certificate: the refusal comes before any certificate. */
+  /** The routes of the refusal tests: HTTP and TLS, both to {@code port}. */
+  private static String httpAndTlsRoutes(int port) {
+    return """
+        routes:
+          - { name: web, match: { protocol: http }, backends: [ { address: "127.0.0.1:%1$d" } ] }
+          - { name: tls, match: { protocol: tls }, backends: [ { address: "127.0.0.1:%1$d" } ] }
+        """.formatted(port);
+  }
+
+  /** A TLS handshake from {@code source} that must fail: the message of the alert it ended with. */
+  private static String tlsRefusal(String source, int port) throws Exception {
+    try (Socket plain = from(source, port);
+        SSLSocket tls = (SSLSocket) trustingClient().createSocket(plain, "web.test", port, true)) {
+      SSLException refused = assertThrows(SSLException.class, tls::startHandshake);
+      return String.valueOf(refused.getMessage());
+    }
+  }
+
   private static SSLSocketFactory trustingClient() throws Exception {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, new TrustManager[] {new X509TrustManager() {
