@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,44 +141,70 @@ class LogFilesIT {
   }
 
   /**
-   * Waits until every connection made so far has its line, reading all files of a quiet writer;
-   * then checks that snapshot strictly.
+   * Waits until every connection made so far has its line, then checks that snapshot strictly.
+   * The last lines of a round are written as its connections close, so the writer may still be
+   * rotating while this reads: a snapshot counts only if the set of files and their sizes was the
+   * same before and after reading it (a file renamed or dropped between listing and reading would
+   * otherwise look missing, or its lines logged twice).
    */
   private static void awaitLogged(Path logs, Set<Long> logged, int expected, int round) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      Map<Long, String> snapshot = new HashMap<>();
-      List<String> problems = new ArrayList<>();
-      for (String name : logFiles(logs, "access.log").keySet()) {
-        for (String line : Files.readAllLines(logs.resolve(name), StandardCharsets.UTF_8)) {
-          JsonObject json;
-          try {
-            json = new JsonObject(line);
-          } catch (DecodeException e) {
-            problems.add(name + ": not a whole JSON line: " + line);
-            continue;
-          }
-          for (String field : FIELDS) {
-            if (!json.containsKey(field)) {
-              problems.add(name + ": no " + field + " in " + line);
-            }
-          }
-          if (snapshot.put(json.getLong("id"), name) != null) {
-            problems.add(name + ": connection " + json.getLong("id") + " logged twice");
-          }
+    List<String> problems = List.of();
+    while (System.nanoTime() < deadline) {
+      Map<String, Long> before = logFilesOrNull(logs);
+      List<String> found = new ArrayList<>();
+      Map<Long, String> snapshot = before == null ? null : readLines(logs, before.keySet(), found);
+      if (snapshot != null && before.equals(logFilesOrNull(logs))) {
+        logged.addAll(snapshot.keySet());
+        problems = found;
+        if (logged.size() >= expected) {
+          assertEquals(List.of(), problems, "round " + round);
+          assertEquals(expected, logged.size(), "round " + round + ": one line per connection");
+          assertTrue(before.size() <= FILES_KEPT, "round " + round + ": files " + before);
+          return;
         }
       }
-      logged.addAll(snapshot.keySet());
-      if (logged.size() >= expected) {
-        assertEquals(List.of(), problems, "round " + round);
-        assertEquals(expected, logged.size(), "round " + round + ": one line per connection");
-        assertTrue(logFiles(logs, "access.log").size() <= FILES_KEPT, "round " + round + ": files " + logFiles(logs, "access.log"));
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("round " + round + ": " + logged.size() + " of " + expected + " connections logged; " + problems);
-      }
       Thread.sleep(200);
+    }
+    throw new AssertionError("round " + round + ": " + logged.size() + " of " + expected + " connections logged; " + problems);
+  }
+
+  /** The lines of a stable set of files by connection id, or null when a file went away while reading. */
+  private static Map<Long, String> readLines(Path logs, Set<String> names, List<String> problems) throws IOException {
+    Map<Long, String> snapshot = new HashMap<>();
+    for (String name : names) {
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(logs.resolve(name), StandardCharsets.UTF_8);
+      } catch (NoSuchFileException rotatedAway) {
+        return null;
+      }
+      for (String line : lines) {
+        JsonObject json;
+        try {
+          json = new JsonObject(line);
+        } catch (DecodeException e) {
+          problems.add(name + ": not a whole JSON line: " + line);
+          continue;
+        }
+        for (String field : FIELDS) {
+          if (!json.containsKey(field)) {
+            problems.add(name + ": no " + field + " in " + line);
+          }
+        }
+        if (snapshot.put(json.getLong("id"), name) != null) {
+          problems.add(name + ": connection " + json.getLong("id") + " logged twice");
+        }
+      }
+    }
+    return snapshot;
+  }
+
+  private static Map<String, Long> logFilesOrNull(Path logs) throws IOException {
+    try {
+      return logFiles(logs, "access.log");
+    } catch (NoSuchFileException rotatedAway) {
+      return null;
     }
   }
 
