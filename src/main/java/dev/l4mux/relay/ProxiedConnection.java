@@ -13,25 +13,17 @@ import dev.l4mux.route.Backend;
 import dev.l4mux.route.RouteDecision;
 import dev.l4mux.route.RouteRequest;
 import dev.l4mux.route.RouteTable;
-import dev.l4mux.sniff.SniffDecision;
 import dev.l4mux.sniff.Sniffed;
-import dev.l4mux.sniff.SnifferCatalogue;
-import dev.l4mux.sniff.proxy.ProxyHeader;
 import dev.l4mux.tls.CertificateStore;
 import dev.l4mux.tls.TlsTermination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.internal.buffer.BufferInternal;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -47,15 +39,12 @@ import java.util.logging.Logger;
  * <p>Every phase is bounded by a timer or a timeout (sniff, connect, idle; routing is a method
  * call), so no connection can get stuck in any phase.
  */
-public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
+public final class ProxiedConnection extends ClientSocketHandler implements SniffPhase.Owner {
 
   private static final Logger LOG = Logger.getLogger(ProxiedConnection.class.getName());
 
   /** The name of its handler in the client socket's pipeline (and of the relay's in the backend's). */
   static final String HANDLER_NAME = "l4mux";
-
-  /** Bytes read beyond the sniff cap while connecting, before the client is paused. */
-  private static final int PRE_RELAY_SLACK = 64 * 1024;
 
   enum Phase { SNIFFING, CONNECTING, RELAYING, CLOSED }
 
@@ -68,14 +57,8 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
   private final long acceptedAtMillis = System.currentTimeMillis();
 
   private Phase phase = Phase.SNIFFING;
-  private ByteBuf prefix;
-  private ScheduledFuture<?> sniffTimer; // the PROXY header's timer, then the sniff timer
   private final ClientIdentity identity = new ClientIdentity();
-  private ProxyHeaderPhase headerPhase; // non-null while a trusted peer's header is awaited
-  private ForgedHeaderCheck forgedHeaderCheck = new ForgedHeaderCheck(); // null once decided, or for trusted peers
-  private boolean forgedHeader; // an untrusted peer's first bytes are a PROXY header
-  private boolean sniffTimedOut;
-  private boolean clientEnded;
+  private final SniffPhase sniff;
   private Sniffed facts = Sniffed.unknown();
   private RouteConfig route;
   private Backend backend;
@@ -95,6 +78,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     this.listener = listener;
     this.policies = policies;
     this.client = client;
+    this.sniff = new SniffPhase(id, client, listenerRuntime, listener, identity, this);
   }
 
   public long id() {
@@ -123,20 +107,15 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     activeCell = listenerRuntime.state().metrics().activeConnections(listener.name(), L4muxMetrics.NONE, L4muxMetrics.NONE);
     activeCell.incrementAndGet();
     identity.peer((InetSocketAddress) client.remoteAddress());
-    if (policies.trusts(identity.peer())) {
-      headerPhase = new ProxyHeaderPhase(policies.proxyProtocol(), listener.timeouts().proxyHeader(), maxSniffBytes());
-      forgedHeaderCheck = null; // a trusted peer: its header is read, not forged
-      sniffTimer = client.eventLoop().schedule(this::onHeaderTimeout, headerPhase.timeout().toMillis(), TimeUnit.MILLISECONDS);
-      return;
-    }
-    startSniffing();
+    sniff.start(policies);
   }
 
   /**
-   * At accept, or once the PROXY header phase is over: the listener's access list and limits (on
-   * the real client), then sniffing.
+   * At accept, or once a trusted peer's PROXY header was read: the listener's access list and
+   * limits (on the real client), then sniffing.
    */
-  private void startSniffing() {
+  @Override
+  public void headerRead() {
     InetSocketAddress source = identity.client();
     if (source != null && !policies.listenerAccess().allows(source.getAddress())) {
       refuseAtListener("denied");
@@ -148,83 +127,56 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     RouteTable table = listenerRuntime.state().routeTable();
     if (table != null && !table.needsSniffing(listener.name())) {
       // Routes cannot be told apart by sniffed facts: connect now, so server-first protocols work.
+      sniff.skip();
       route();
       return;
     }
-    sniffTimer = client.eventLoop().schedule(this::onSniffTimeout, listener.timeouts().sniff().toMillis(), TimeUnit.MILLISECONDS);
-    if (prefix != null && prefix.isReadable()) {
-      sniffPrefix(); // what followed the PROXY header in the same reads
-    }
+    sniff.sniff(listener.timeouts().sniff());
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object message) throws Exception {
-    if (forgedHeaderCheck != null && message instanceof ByteBuf bytes) {
-      checkForgedHeader(bytes);
-    }
-    if (relay != null) {
-      relay.clientHandler().channelRead(ctx, message);
-    } else if (!(message instanceof ByteBuf bytes) || phase == Phase.CLOSED) {
+  public void headerRefused() {
+    listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
+    refuse("bad_proxy_header");
+  }
+
+  @Override
+  public void clientLeft() {
+    finish("client_closed");
+  }
+
+  @Override
+  Relay relay() {
+    return relay;
+  }
+
+  @Override
+  void watch(ByteBuf read) {
+    sniff.watch(read);
+  }
+
+  @Override
+  void readBeforeRelay(Object message) {
+    if (message instanceof ByteBuf bytes && phase != Phase.CLOSED) {
+      sniff.onBytes(bytes);
+    } else {
       ReferenceCountUtil.release(message);
-    } else {
-      onBytesBeforeRelay(bytes);
     }
   }
 
   @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-    if (relay != null) {
-      relay.clientHandler().channelReadComplete(ctx);
+  void clientEndedBeforeRelay() {
+    if (phase != Phase.CLOSED) {
+      sniff.onClientEnded();
     }
   }
 
   @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-    if (relay != null) {
-      relay.clientHandler().channelWritabilityChanged(ctx);
-    }
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-    if (relay != null) {
-      relay.clientHandler().userEventTriggered(ctx, event);
-    } else if (event == ChannelInputShutdownEvent.INSTANCE) {
-      onClientEnded();
-    }
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    if (relay != null) {
-      relay.clientHandler().channelInactive(ctx);
-    } else {
-      finish("client_closed");
-    }
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-    if (relay != null) {
-      relay.clientHandler().exceptionCaught(ctx, cause);
-    } else {
+  void closedBeforeRelay(String reason, Throwable cause) {
+    if (cause != null) {
       LOG.fine(() -> "connection " + id + ": client error: " + cause.getMessage());
-      finish("client_error");
     }
-  }
-
-  /**
-   * Counts a PROXY header sent by a peer whose headers are not read (it stays in the stream): the
-   * first bytes, over as many reads as the signature takes, whether the relay runs yet or not.
-   */
-  private void checkForgedHeader(ByteBuf read) {
-    if (forgedHeaderCheck.forgedAfter(read)) {
-      forgedHeader = true;
-      listenerRuntime.state().metrics().proxyHeader(listener.name(), "untrusted");
-    }
-    if (forgedHeaderCheck.decided()) {
-      forgedHeaderCheck = null;
-    }
+    finish(reason);
   }
 
   /**
@@ -268,109 +220,11 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     metrics.rejected(listener.name(), reason);
     closeReason = reason;
     answeringRefusal = true;
-    sniffTimer = client.eventLoop().schedule(this::onSniffTimeout, listenerRuntime.refusals().answerWait(listener).toMillis(), TimeUnit.MILLISECONDS);
-    if (prefix != null && prefix.isReadable()) {
-      sniffPrefix(); // what followed the PROXY header in the same reads
-    }
+    sniff.sniff(listenerRuntime.refusals().answerWait(listener));
   }
 
-  /** Sniffing, or connecting: the bytes join the prefix that will be replayed to the backend. */
-  private void onBytesBeforeRelay(ByteBuf bytes) {
-    prefix = prefix == null ? bytes : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(client.alloc(), prefix, bytes);
-    int maxSniffBytes = maxSniffBytes();
-    if (headerPhase != null) {
-      onHeaderOutcome(headerPhase.onBytes(prefix));
-      return;
-    }
-    if (phase != Phase.SNIFFING) {
-      // Connecting: keep reading (a FIN stays behind the bytes before it), but bounded.
-      if (prefix.readableBytes() > maxSniffBytes + PRE_RELAY_SLACK) {
-        client.config().setAutoRead(false);
-      }
-      return;
-    }
-    sniffPrefix();
-  }
-
-  private void sniffPrefix() {
-    Sniffed decided = SniffDecision.decide(SnifferCatalogue.all(), BufferInternal.buffer(prefix), prefix.readableBytes() >= maxSniffBytes());
-    if (decided != null) {
-      sniffed(decided);
-    }
-  }
-
-  private int maxSniffBytes() {
-    return listenerRuntime.state().routeTable().config().defaults().maxSniffBytes();
-  }
-
-  /** The PROXY header phase moved on: wait, refuse, or strip the header and start sniffing. */
-  private void onHeaderOutcome(ProxyHeaderPhase.Outcome outcome) {
-    if (outcome instanceof ProxyHeaderPhase.Waiting) {
-      return;
-    }
-    cancelSniffTimer();
-    headerPhase = null;
-    L4muxMetrics metrics = listenerRuntime.state().metrics();
-    if (outcome instanceof ProxyHeaderPhase.Refused refused) {
-      LOG.fine(() -> "connection " + id + " from " + identity.peer() + ": " + refused.detail());
-      metrics.proxyHeader(listener.name(), "invalid");
-      metrics.connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
-      refuse("bad_proxy_header");
-      return;
-    }
-    ProxyHeaderPhase.Read read = (ProxyHeaderPhase.Read) outcome;
-    ProxyHeader header = read.header();
-    if (header != null) {
-      identity.header(header);
-      prefix.skipBytes(read.length()).discardReadBytes(); // sniffers read from index 0
-    }
-    metrics.proxyHeader(listener.name(), header == null ? "missing" : header.realClient() == null ? "local" : "accepted");
-    startSniffing();
-  }
-
-  private void onHeaderTimeout() {
-    sniffTimer = null;
-    if (headerPhase != null && phase == Phase.SNIFFING) {
-      onHeaderOutcome(headerPhase.onTimeout(prefix == null ? 0 : prefix.readableBytes()));
-    }
-  }
-
-  /**
-   * The client finished sending before the relay started; every byte it sent is in the prefix. A
-   * client that sent its bytes and left while we connected still has them relayed: the relay starts
-   * ended on the client side.
-   */
-  private void onClientEnded() {
-    if (phase == Phase.CLOSED) {
-      return;
-    }
-    clientEnded = true;
-    if (phase != Phase.SNIFFING) {
-      return;
-    }
-    if (headerPhase != null && prefix != null && prefix.isReadable()) {
-      onHeaderOutcome(headerPhase.onEnd(prefix.readableBytes()));
-    } else if (prefix == null || !prefix.isReadable()) {
-      finish("client_closed");
-    } else {
-      sniffed(decideFinal());
-    }
-  }
-
-  private void onSniffTimeout() {
-    sniffTimer = null;
-    if (phase == Phase.SNIFFING) {
-      sniffTimedOut = true;
-      sniffed(decideFinal());
-    }
-  }
-
-  private Sniffed decideFinal() {
-    return SniffDecision.decide(SnifferCatalogue.all(), BufferInternal.buffer(prefix == null ? Unpooled.EMPTY_BUFFER : prefix), true);
-  }
-
-  private void sniffed(Sniffed decided) {
-    cancelSniffTimer();
+  @Override
+  public void sniffed(Sniffed decided) {
     facts = decided;
     sniffNanos = System.nanoTime() - acceptedNanos;
     listenerRuntime.state().metrics().sniffed(listener.name(), facts.protocol(), sniffNanos);
@@ -387,14 +241,14 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
    * challenge this node has not heard of yet is looked up in the cluster's challenge map first.
    */
   private void answerChallengeOrRoute(boolean lookedUp) {
-    ChallengeResponder.Outcome outcome = ChallengeResponder.answer(client, HANDLER_NAME, facts, prefix,
+    ChallengeResponder.Outcome outcome = ChallengeResponder.answer(client, HANDLER_NAME, facts, sniff.prefix(),
         listenerRuntime.state().acmeChallenges(), listener.timeouts().sniff(), () -> finish(ChallengeResponder.ANSWERED));
     if (outcome == ChallengeResponder.Outcome.ANSWERED) {
-      prefix = null;
+      sniff.takePrefix(); // the responder owns it now
       phase = Phase.CONNECTING;
     } else if (outcome == ChallengeResponder.Outcome.UNKNOWN && !lookedUp && listenerRuntime.state().acme() != null) {
       phase = Phase.CONNECTING;
-      listenerRuntime.state().acme().lookUp(ChallengeResponder.key(facts, prefix))
+      listenerRuntime.state().acme().lookUp(ChallengeResponder.key(facts, sniff.prefix()))
           .onComplete(found -> client.eventLoop().execute(() -> {
             if (phase != Phase.CLOSED) {
               answerChallengeOrRoute(true);
@@ -437,11 +291,7 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
       }
     } else if (decision instanceof RouteDecision.Reject rejection) {
       listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
-      // Cut by the sniff timer before the bytes told what it is (silent, or a slowloris trickle):
-      // counted as a sniff timeout, not as a connection that no route wanted.
-      boolean undecided = prefix == null || !prefix.isReadable() || Sniffed.UNKNOWN.equals(facts.protocol());
-      // A PROXY header this listener did not honour (an untrusted peer's): it stayed in the stream.
-      refuse(sniffTimedOut && undecided ? "sniff_timeout" : forgedHeader ? "bad_proxy_header" : rejection.reason());
+      refuse(sniff.timedOutUndecided(facts) ? "sniff_timeout" : sniff.forgedHeader() ? "bad_proxy_header" : rejection.reason());
     }
   }
 
@@ -450,8 +300,8 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
    * ({@link TlsTermination}); the backend is connected once it succeeded.
    */
   private void terminateTls(List<Backend> candidates) {
-    ByteBuf hello = prefix == null ? Unpooled.EMPTY_BUFFER : prefix;
-    prefix = null;
+    ByteBuf taken = sniff.takePrefix();
+    ByteBuf hello = taken == null ? Unpooled.EMPTY_BUFFER : taken;
     L4muxMetrics metrics = listenerRuntime.state().metrics();
     CertificateStore.Selection selection = listenerRuntime.state().certificates().select(listener.name(), route, facts.sni());
     if (selection == null) { // the route lost its certificates to a configuration change a moment ago
@@ -538,27 +388,14 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     metrics.connectionCompleted(listener.name(), route.name(), facts.protocol(), "forwarded");
     phase = Phase.RELAYING;
     relay = attempted;
-    ByteBuf replay = prefix;
-    prefix = null;
+    ByteBuf replay = sniff.takePrefix();
     boolean clientSent = replay != null && replay.isReadable();
-    sendProxyHeader(upstream, replay);
-    relay.start(replay, clientEnded);
+    if (route.tls().mode() != TlsConfig.Mode.REENCRYPT) { // a re-encrypting route wrote it before its handshake
+      ProxyHeaderSender.writeAhead(upstream, proxyHeader(), replay);
+    }
+    relay.start(replay, sniff.clientEnded());
     lifetimeTimers = LifetimeTimers.arm(client.eventLoop(), route.timeouts(), System.nanoTime() - acceptedNanos, clientSent,
         relay::bytesUp, relay::bytesDown, this::close);
-  }
-
-  /**
-   * Writes the route's PROXY header, if it sends one, ahead of the replayed prefix (a re-encrypting
-   * route wrote it before its TLS handshake).
-   */
-  private void sendProxyHeader(Channel upstream, ByteBuf replay) {
-    ByteBuf header = route.tls().mode() == TlsConfig.Mode.REENCRYPT ? null : proxyHeader();
-    if (header != null) {
-      upstream.write(header, upstream.voidPromise());
-      if (replay == null || !replay.isReadable()) {
-        upstream.flush(); // the relay flushes the replay, and the header with it
-      }
-    }
   }
 
   private ByteBuf proxyHeader() {
@@ -602,16 +439,12 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     if (closeReason == null) {
       closeReason = reason;
     }
-    cancelSniffTimer();
+    sniff.close();
     if (lifetimeTimers != null) {
       lifetimeTimers.cancel();
     }
     if (relay == null) {
       Relay.closeAfterFlush(client); // a relay closes its sockets itself
-    }
-    if (prefix != null) {
-      prefix.release();
-      prefix = null;
     }
     listenerRuntime.state().connections().remove(this);
     if (answeringRefusal) {
@@ -631,13 +464,6 @@ public final class ProxiedConnection extends ChannelInboundHandlerAdapter {
     activeCell.decrementAndGet();
     activeCell = listenerRuntime.state().metrics().activeConnections(listener.name(), routeName, protocol);
     activeCell.incrementAndGet();
-  }
-
-  private void cancelSniffTimer() {
-    if (sniffTimer != null) {
-      sniffTimer.cancel(false);
-      sniffTimer = null;
-    }
   }
 
   private ConnectionClosed closedEvent() {

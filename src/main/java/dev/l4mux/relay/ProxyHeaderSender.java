@@ -105,6 +105,21 @@ public final class ProxyHeaderSender {
   }
 
   /**
+   * Writes {@code header} (null: the route sends none) on a plain backend connection, ahead of the
+   * client's replayed bytes, which the relay flushes with it; flushed at once when there are none,
+   * so a backend that speaks first still gets it before answering.
+   */
+  static void writeAhead(Channel upstream, ByteBuf header, ByteBuf replay) {
+    if (header == null) {
+      return;
+    }
+    upstream.write(header, upstream.voidPromise());
+    if (replay == null || !replay.isReadable()) {
+      upstream.flush();
+    }
+  }
+
+  /**
    * Puts {@code header} on a backend socket not yet connected so that it is the first thing sent
    * once it is, ahead of the TLS handler's ClientHello: a handler at the pipeline's head writes it
    * when the socket becomes active, before the event reaches the SSL handler (which starts its
