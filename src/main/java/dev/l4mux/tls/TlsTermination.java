@@ -112,7 +112,7 @@ public final class TlsTermination {
         if (completion.isSuccess()) {
           ctx.pipeline().remove(linger); // only a refusal lingers
           metrics.tlsHandshake(listener, route.name(), SUCCESS, nanos);
-          done.accept(facts(ssl, route.tls().mode().name().toLowerCase(Locale.ROOT)));
+          done.accept(facts(ssl, route.tls().mode().name().toLowerCase(Locale.ROOT), route.tls().clientAuth() != TlsConfig.ClientAuth.NONE));
         } else {
           linger.refused();
           boolean clientCertificate = route.tls().clientAuth() != TlsConfig.ClientAuth.NONE && refusedClientCertificate(completion.cause());
@@ -145,18 +145,24 @@ public final class TlsTermination {
     }
   }
 
-  static TlsFacts facts(SslHandler ssl, String mode) {
+  /**
+   * The session's facts; the client's certificate is asked for only when the route asks clients
+   * for one (without, the engine answers by throwing, a stack trace per handshake for nothing).
+   */
+  static TlsFacts facts(SslHandler ssl, String mode, boolean clientCertificateAsked) {
     SSLSession session = ssl.engine().getSession();
     String subject = null;
     String commonName = null;
-    try {
-      Certificate[] peer = session.getPeerCertificates();
-      if (peer.length > 0 && peer[0] instanceof X509Certificate certificate) {
-        subject = certificate.getSubjectX500Principal().getName();
-        commonName = commonName(certificate);
+    if (clientCertificateAsked) {
+      try {
+        Certificate[] peer = session.getPeerCertificates();
+        if (peer.length > 0 && peer[0] instanceof X509Certificate certificate) {
+          subject = certificate.getSubjectX500Principal().getName();
+          commonName = commonName(certificate);
+        }
+      } catch (SSLPeerUnverifiedException none) {
+        // clientAuth request, and the client sent none
       }
-    } catch (SSLPeerUnverifiedException none) {
-      // no client certificate (clientAuth none, or request without one)
     }
     String alpn = ssl.applicationProtocol();
     return new TlsFacts(mode, session.getProtocol(), session.getCipherSuite(), alpn, subject, commonName);
