@@ -14,6 +14,7 @@ import dev.l4mux.testsupport.ExternalProcess;
 import dev.l4mux.testsupport.Ports;
 import dev.l4mux.testsupport.RecordingBackend;
 import dev.l4mux.testsupport.TempDirs;
+import dev.l4mux.testsupport.Teardown;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
@@ -105,19 +106,8 @@ class ProxyProtocolTlvInteropIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (haproxy != null) {
-      haproxy.close();
-    }
-    if (node != null) {
-      node.close();
-    }
-    for (RecordingBackend b : new RecordingBackend[] {forwarded, behindHaproxy}) {
-      if (b != null) {
-        b.close();
-      }
-    }
-    TempDirs.delete(dir);
+  static void stop() throws Exception {
+    Teardown.closeAll(haproxy, node, forwarded, behindHaproxy, Teardown.dir(dir));
   }
 
   @Test

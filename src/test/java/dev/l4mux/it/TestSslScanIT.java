@@ -7,6 +7,7 @@ import dev.l4mux.testsupport.ExternalProcess;
 import dev.l4mux.testsupport.TaggedBackend;
 import dev.l4mux.testsupport.TaggedBackends;
 import dev.l4mux.testsupport.TempDirs;
+import dev.l4mux.testsupport.Teardown;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -87,13 +88,7 @@ class TestSslScanIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
-    TempDirs.delete(dir);
+    Teardown.closeAll(node, Teardown.vertx(vertx), Teardown.dir(dir));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import dev.l4mux.testsupport.TaggedBackend;
 import dev.l4mux.testsupport.TaggedBackends;
 import dev.l4mux.testsupport.TempDirs;
+import dev.l4mux.testsupport.Teardown;
 import dev.l4mux.testsupport.TestCerts;
 import dev.l4mux.testsupport.TlsKeyFiles;
 import dev.l4mux.testsupport.TlsKeyFiles.KeyType;
@@ -76,13 +77,7 @@ class TlsCertificateReloadIT {
   @AfterAll
   static void stop() throws Exception {
     System.clearProperty("l4mux.certificateScanMs");
-    if (node != null) {
-      node.close();
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
-    TempDirs.delete(dir);
+    Teardown.closeAll(node, Teardown.vertx(vertx), Teardown.dir(dir));
   }
 
   @Test

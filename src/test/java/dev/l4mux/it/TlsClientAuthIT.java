@@ -10,6 +10,7 @@ import dev.l4mux.testsupport.OpenSslClient;
 import dev.l4mux.testsupport.TaggedBackend;
 import dev.l4mux.testsupport.TaggedBackends;
 import dev.l4mux.testsupport.TempDirs;
+import dev.l4mux.testsupport.Teardown;
 import dev.l4mux.testsupport.TestCerts;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -74,16 +75,7 @@ class TlsClientAuthIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (closed != null) {
-      closed.close();
-    }
-    if (node != null) {
-      node.close();
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
-    TempDirs.delete(dir);
+    Teardown.closeAll(closed, node, Teardown.vertx(vertx), Teardown.dir(dir));
   }
 
   @Test

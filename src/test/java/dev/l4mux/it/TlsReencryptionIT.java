@@ -8,6 +8,7 @@ import dev.l4mux.testsupport.ExternalProcess;
 import dev.l4mux.testsupport.OpenSslClient;
 import dev.l4mux.testsupport.Ports;
 import dev.l4mux.testsupport.TempDirs;
+import dev.l4mux.testsupport.Teardown;
 import dev.l4mux.testsupport.TestCerts;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -108,21 +109,7 @@ class TlsReencryptionIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (closed != null) {
-      closed.close();
-    }
-    if (node != null) {
-      node.close();
-    }
-    for (ExternalProcess p : new ExternalProcess[] {mutualServer, selfSignedServer}) {
-      if (p != null) {
-        p.close();
-      }
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
-    TempDirs.delete(dir);
+    Teardown.closeAll(closed, node, mutualServer, selfSignedServer, Teardown.vertx(vertx), Teardown.dir(dir));
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.l4mux.testsupport.OpenSslClient;
 import dev.l4mux.testsupport.TaggedBackend;
 import dev.l4mux.testsupport.TaggedBackends;
 import dev.l4mux.testsupport.TempDirs;
+import dev.l4mux.testsupport.Teardown;
 import dev.l4mux.testsupport.TestCerts;
 import dev.l4mux.testsupport.TlsKeyFiles;
 import dev.l4mux.testsupport.TlsKeyFiles.KeyType;
@@ -99,16 +100,7 @@ class TlsTerminationIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (closed != null) {
-      closed.close();
-    }
-    if (node != null) {
-      node.close();
-    }
-    if (backends != null) {
-      backends.close().await(10, TimeUnit.SECONDS);
-    }
-    TempDirs.delete(dir);
+    Teardown.closeAll(closed, node, Teardown.vertx(backends), Teardown.dir(dir));
   }
 
   @Test
