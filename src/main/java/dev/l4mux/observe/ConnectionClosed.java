@@ -73,7 +73,8 @@ public record ConnectionClosed(
         .field("connectMs", connectMs)
         .field("durationMs", durationMs)
         .field("closeReason", closeReason)
-        .field("proxyTlvs", proxyTlvs);
+        .field("proxyTlvs", proxyTlvs)
+        .field("transport", "tcp"); // a UDP flow's line says udp (FlowEnded): one log, told apart per line
     if (tls != null) { // only where l4mux terminated TLS (CONTRACT section 6: "where they apply")
       line.field("tlsMode", tls.mode())
           .field("tlsVersion", tls.version())

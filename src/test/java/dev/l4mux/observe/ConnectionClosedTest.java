@@ -34,6 +34,7 @@ class ConnectionClosedTest {
     assertEquals(3L, json.getLong("sniffMs"));
     assertEquals(2000L, json.getLong("bytesDown"));
     assertEquals("client_closed", json.getString("closeReason"));
+    assertEquals("tcp", json.getString("transport"));
   }
 
   @Test
