@@ -186,7 +186,9 @@ final class Flow {
     if ("quic".equals(decided.protocol())) {
       keys.quicStarted(held.get(0));
     }
-    sniffMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    long sniffNanos = System.nanoTime() - startNanos;
+    sniffMs = TimeUnit.NANOSECONDS.toMillis(sniffNanos);
+    listener.state().metrics().sniffed(listener.name(), decided.protocol(), sniffNanos); // l4mux_sniff_seconds, as for TCP
     decide(table, decided);
   }
 

@@ -1,6 +1,7 @@
 package dev.l4mux.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.l4mux.bus.Addresses;
 import dev.l4mux.observe.FlowEnded;
@@ -98,6 +99,9 @@ class QuicRoutingIT {
     assertEquals(0, ended.stream().filter(f -> !"quic".equals(f.protocol())).count(), "no datagram started a flow of its own");
     // Without the connection ID, the client's short-header packets from its new port would have
     // started a flow of no route: dropped and counted here.
-    assertEquals(0, MetricsText.sum(node.admin("/metrics").body(), "l4mux_udp_drops_total"));
+    String metrics = node.admin("/metrics").body();
+    assertEquals(0, MetricsText.sum(metrics, "l4mux_udp_drops_total"));
+    assertTrue(MetricsText.sum(metrics, "l4mux_sniff_seconds_count", "listener=\"quic\"", "protocol=\"quic\"") >= 1,
+        "QUIC flows' sniff decisions are timed");
   }
 }

@@ -75,6 +75,8 @@ class UdpRelayIT {
         assertEquals(0, MetricsText.sum(metrics, "l4mux_udp_flows_active"));
         assertEquals(3, MetricsText.sum(metrics, "l4mux_udp_datagrams_total", "direction=\"upstream\""));
         assertEquals(3, MetricsText.sum(metrics, "l4mux_udp_datagrams_total", "direction=\"downstream\""));
+        assertEquals(1, MetricsText.sum(metrics, "l4mux_sniff_seconds_count", "listener=\"dns\"", "protocol=\"unknown\""),
+            "the flow's sniff decision is timed, as a connection's");
         // After the idle end, the same client starts a new flow (a new backend socket).
         assertEquals("echo-a:again", exchange(client, port, "again"));
         assertEquals(2, echo.peers().size());
