@@ -197,8 +197,10 @@ class BundledConfigIT {
   private static int freeTcpAndUdpPort() {
     for (int attempt = 0; attempt < 20; attempt++) {
       int candidate = Ports.freePort();
-      try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), candidate))) {
-        return candidate;
+      try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), candidate))) {
+        if (probe.getLocalPort() == candidate) { // bound: the number is free for UDP too
+          return candidate;
+        }
       } catch (SocketException taken) {
         // next
       }
