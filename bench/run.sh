@@ -11,7 +11,9 @@
 # dir, default a new /tmp/l4mux-bench.*), BENCH_RUNS, BENCH_SECONDS, BENCH_CONNS (memory),
 # BENCH_PROXIES (default "direct haproxy nginx l4mux"), L4MUX_JFR (any value: JFR per l4mux),
 # L4MUX_BASELINE_JAR (another build run as proxy "l4mux-base" in every scenario, to measure a
-# change side by side with the build before it).
+# change side by side with the build before it), L4MUX_BASELINE_OPTS (extra JVM options for
+# "l4mux-base" only: with L4MUX_BASELINE_JAR=$L4MUX_JAR, one build in two settings, e.g.
+# -Dl4mux.transport=epoll).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

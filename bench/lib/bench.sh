@@ -134,6 +134,7 @@ warm_up() { # scenario proxy
     [ $(((after - before) * 20)) -lt "$ticks_per_run" ] && return 0
     [ "$MODE" = smoke ] && return 0
   done
+  log "$1 via $2: JIT compilers still busy after 8 warm-up runs; measuring anyway"
 }
 
 # CPU time (clock ticks, user + system) of a pid and its children (nginx workers); 0 for none.
@@ -297,7 +298,7 @@ start_nginx() {
 # start_l4mux NAME JAVA [JAR]: starts the jar and waits for /ready; sets PROXY_PID and STARTUP_MS.
 # Other instances than "l4mux" get the ports of their proxy_port base (220xx -> 230xx, 240xx).
 start_l4mux() {
-  local name=$1 java=$2 jar=${3:-$L4MUX_JAR} conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() t0 prefix
+  local name=$1 java=$2 jar=${3:-$L4MUX_JAR} conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() base_opts=() t0 prefix
   conf=$RUN/$name.yaml
   prefix=220
   if [ "$name" != l4mux ]; then
@@ -308,6 +309,7 @@ start_l4mux() {
   read -r -a opts <<<"$L4MUX_JVM_OPTS"
   [ "$(java_major "$java")" -ge 24 ] && opts+=(--sun-misc-unsafe-memory-access=allow)
   case $name in
+    l4mux-base) read -r -a base_opts <<<"${L4MUX_BASELINE_OPTS:-}"; opts+=("${base_opts[@]}") ;;
     l4mux-aot) opts+=("-XX:AOTCache=$(jvm_cache aot "$java")") ;;
     l4mux-cds) opts+=("-XX:SharedArchiveFile=$(jvm_cache cds "$java")") ;;
   esac
@@ -395,6 +397,20 @@ print(f"{sys.argv[2]}\t{sys.argv[3]}\t{sys.argv[4]}\tgbps\t{bps / 1e9:.3f}")
 EOF
 }
 
+# The terminating scenarios compare TLS 1.3 handshakes: a proxy that offers wrk's OpenSSL less
+# (nginx 1.22's stream module defaults to TLS 1.2 and its abbreviated resumption, no key exchange)
+# would measure another handshake. Checked on each proxy's first run; the run stops otherwise.
+require_tls13() { # scenario proxy port
+  local version="" attempt
+  for attempt in 1 2 3 4 5; do # a proxy just started may not answer its first handshake yet
+    version=$(timeout 5 openssl s_client -connect "127.0.0.1:$3" -servername localhost </dev/null 2>/dev/null | sed -n 's/^\(New\|Reused\), \([^,]*\), Cipher is .*/\2/p' | head -1)
+    [ -n "$version" ] && break
+    sleep 1
+  done
+  log "$1 via $2: negotiates ${version:-nothing}"
+  [ "$version" = TLSv1.3 ] || die "$1 via $2 negotiated ${version:-nothing}, not TLSv1.3"
+}
+
 run_wrk() { # scenario proxy run [seconds] [traffic of this scenario, default the scenario's own]
   local scenario=$1 proxy=$2 run=$3 secs=${4:-$SECONDS_PER_RUN} kind=${5:-$1} url port args=() out cpu0 cpu1 pid
   case $kind in
@@ -407,6 +423,7 @@ run_wrk() { # scenario proxy run [seconds] [traffic of this scenario, default th
     tlsreenc_*) port=$(proxy_port "$proxy" reenc); url="https://localhost:$port/" ;;  # TLS to the stock HTTPS backend
   esac
   case $kind in *_close) args+=(-H 'Connection: close') ;; esac
+  case $kind:$proxy:$run in tlsterm_*:direct:* | tlsreenc_*:direct:*) ;; tlsterm_*:*:1 | tlsreenc_*:*:1) require_tls13 "$scenario" "$proxy" "$port" ;; esac
   out=$RUN/wrk-$scenario-$proxy-$run.txt
   pid=$(proxy_pid "$proxy")
   cpu0=$(tree_cpu "$pid")
