@@ -714,7 +714,7 @@ Produced by \`bench/run.sh${ARGS:+ $ARGS}\` (see [bench/README.md](../README.md)
 |---|---|
 | machine | $(nproc) cpus ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r) |
 | JDK (l4mux) | $(java_version "$L4MUX_JAVA")$java2; options \`$L4MUX_JVM_OPTS\` |
-| l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes"), transport ${L4MUX_TRANSPORT:-auto}${L4MUX_BASELINE_JAR:+; \`l4mux-base\` is $L4MUX_BASELINE_JAR}${L4MUX_TRANSPORT2_PROXY:+; \`$L4MUX_TRANSPORT2_PROXY\` is the same jar with L4MUX_TRANSPORT=$L4MUX_TRANSPORT2} |
+| l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes"), transport ${L4MUX_TRANSPORT:-auto}$(t=$(sed -n 's/.* ready on \([a-z_]*\) with .*/\1/p' "$RUN/l4mux.log" 2>/dev/null | head -1); [ -n "$t" ] && echo " ($t)")${L4MUX_BASELINE_JAR:+; \`l4mux-base\` is $L4MUX_BASELINE_JAR}${L4MUX_TRANSPORT2_PROXY:+; \`$L4MUX_TRANSPORT2_PROXY\` is the same jar with L4MUX_TRANSPORT=$L4MUX_TRANSPORT2} |
 | HAProxy | $(haproxy -v 2>&1 | head -1 | awk '{print $3}') (tcp mode, nbthread 2, maxconn 9000) |
 | nginx | $(nginx -v 2>&1 | sed 's|.*nginx/||') (stream, ssl_preread + map, worker_processes 2) |
 | QUIC (quic_handshakes) | $quic |
