@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     --pin) PIN=1 ;;
     --only) ONLY=${2:?--only needs a scenario}; shift ;;
     --only=*) ONLY=${1#--only=} ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
