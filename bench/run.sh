@@ -12,8 +12,9 @@
 # BENCH_PROXIES (default "direct haproxy nginx l4mux"), L4MUX_JFR (any value: JFR per l4mux),
 # L4MUX_BASELINE_JAR (another build run as proxy "l4mux-base" in every scenario, to measure a
 # change side by side with the build before it), L4MUX_BASELINE_OPTS (extra JVM options for
-# "l4mux-base" only: with L4MUX_BASELINE_JAR=$L4MUX_JAR, one build in two settings, e.g.
-# -Dl4mux.transport=epoll).
+# "l4mux-base" only), L4MUX_TRANSPORT2 (io_uring, epoll or nio: the
+# jar also run on that transport as proxy "l4mux-TRANSPORT" in every scenario), BENCH_QUIC_WORKERS
+# (QUIC clients at a time, default 8), BENCH_GTLSCLIENT / BENCH_GTLSSERVER (ngtcp2's programs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,13 +32,13 @@ while [ $# -gt 0 ]; do
     --pin) PIN=1 ;;
     --only) ONLY=${2:?--only needs a scenario}; shift ;;
     --only=*) ONLY=${1#--only=} ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
 
-ALL_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close http_close_pp udp1 udp1000 lb_close lb_ka tlsterm_ka tlsterm_close tlsreenc_ka tlsreenc_close stock_tls_close stock_tls_ka stock_http_close first5 memory startup jmh"
+ALL_SCENARIOS="iperf1 iperf8 http_close http_ka tls_ka tls_close http_close_pp udp1 udp1000 quic_handshakes lb_close lb_ka tlsterm_ka tlsterm_close tlsreenc_ka tlsreenc_close stock_tls_close stock_tls_ka stock_http_close first5 memory startup jmh"
 LONG_SCENARIOS="stock_tls_close stock_tls_ka stock_http_close first5"
 case $MODE in
   quick) RUNS=${BENCH_RUNS:-3}; SECONDS_PER_RUN=${BENCH_SECONDS:-3}; MEM_RUNS=1; STARTUP_RUNS=3; FIRST5_RUNS=1
@@ -72,6 +73,13 @@ fi
 L4MUX_BASELINE_JAR=${L4MUX_BASELINE_JAR:-}
 [ "$MODE" = smoke ] && L4MUX_BASELINE_JAR=""
 [ -z "$L4MUX_BASELINE_JAR" ] || [ -f "$L4MUX_BASELINE_JAR" ] || { echo "bench: no jar at L4MUX_BASELINE_JAR=$L4MUX_BASELINE_JAR" >&2; exit 2; }
+L4MUX_TRANSPORT2=${L4MUX_TRANSPORT2:-}
+[ "$MODE" = smoke ] && L4MUX_TRANSPORT2=""
+case $L4MUX_TRANSPORT2 in
+  "") L4MUX_TRANSPORT2_PROXY="" ;;
+  io_uring | epoll | nio) L4MUX_TRANSPORT2_PROXY=l4mux-$L4MUX_TRANSPORT2 ;;
+  *) echo "bench: L4MUX_TRANSPORT2 must be io_uring, epoll or nio, not $L4MUX_TRANSPORT2" >&2; exit 2 ;;
+esac
 L4MUX_JVM_OPTS=${L4MUX_JVM_OPTS:--Xmx512m}
 L4MUX_BUILD_DIR=${L4MUX_BUILD_DIR:-$ROOT/target}
 

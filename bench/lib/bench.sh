@@ -134,7 +134,8 @@ warm_up() { # scenario proxy
     [ $(((after - before) * 20)) -lt "$ticks_per_run" ] && return 0
     [ "$MODE" = smoke ] && return 0
   done
-  log "$1 via $2: JIT compilers still busy after 8 warm-up runs; measuring anyway"
+  log "$1 via $2: JIT still above 5 % after 8 warm-up runs; measuring anyway"
+  return 0 # not the last test's status: under set -e a false one would end the whole run
 }
 
 # CPU time (clock ticks, user + system) of a pid and its children (nginx workers); 0 for none.
@@ -146,6 +147,22 @@ tree_cpu() {
     total=$((total + ${v:-0}))
   done
   echo "$total"
+}
+
+# CPU time (clock ticks) of the threads that carry the traffic: an l4mux JVM's event loops (no
+# JIT compiler, GC or timer threads), all of any other proxy (nginx: master and workers).
+loop_cpu() { # pid
+  local total=0 task v
+  [ -n "${1:-}" ] || { echo 0; return; }
+  case $(cat "/proc/$1/comm" 2>/dev/null) in
+    java)
+      for task in /proc/"$1"/task/*; do
+        [ "$(cat "$task/comm" 2>/dev/null)" = vert.x-eventloo ] || continue
+        v=$(awk '{sub(/.*\) /, ""); print $12 + $13}' "$task/stat" 2>/dev/null) && total=$((total + ${v:-0}))
+      done
+      echo "$total" ;;
+    *) tree_cpu "$1" ;;
+  esac
 }
 
 # Sum of VmRSS (KiB) of a pid and its children.
@@ -186,9 +203,39 @@ install_tools() {
   [ "$(id -u)" = 0 ] || die "run as root or install: haproxy nginx libnginx-mod-stream iperf3 wrk openssl curl python3 util-linux"
   DEBIAN_FRONTEND=noninteractive apt-get update -q >"$RUN/apt.log" 2>&1
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy nginx libnginx-mod-stream iperf3 wrk \
-    openssl curl python3 util-linux >>"$RUN/apt.log" 2>&1 || die "apt-get install failed, see $RUN/apt.log"
+    openssl curl python3 util-linux ngtcp2-client ngtcp2-server >>"$RUN/apt.log" 2>&1 || die "apt-get install failed, see $RUN/apt.log"
   missing=$(tools_missing)
   [ -z "$missing" ] || die "still missing after install: $missing"
+}
+
+# QUIC (quic_handshakes and the smoke run's QUIC check) needs ngtcp2's gtlsclient and gtlsserver
+# (Debian ngtcp2-client, ngtcp2-server) and a mount namespace for the client's /etc/hosts; without
+# them QUIC is skipped with this reason, everything else runs.
+QUIC_CLIENT=${BENCH_GTLSCLIENT:-gtlsclient}
+QUIC_SERVER=${BENCH_GTLSSERVER:-gtlsserver}
+quic_missing() {
+  local t
+  for t in "$QUIC_CLIENT" "$QUIC_SERVER" unshare; do command -v "$t" >/dev/null || echo "$t"; done
+}
+QUIC_SKIP=""
+check_quic() {
+  local missing
+  missing=$(quic_missing)
+  if [ -n "$missing" ]; then
+    QUIC_SKIP="$(echo $missing) not found (Debian: ngtcp2-client ngtcp2-server util-linux)"
+  elif ! unshare -m true 2>/dev/null; then
+    QUIC_SKIP="no mount namespace for the client's /etc/hosts (unshare -m needs root)"
+  fi
+  [ -z "$QUIC_SKIP" ] || log "QUIC skipped: $QUIC_SKIP"
+}
+
+# Runs a command (on the load cpus) with a private /etc/hosts naming a.bench.test and b.bench.test
+# on 127.0.0.1, in a mount namespace of its own (the machine's /etc/hosts is untouched):
+# gtlsclient sends the host name it resolves as SNI, and Debian's 0.12 ignores --sni.
+quic_client() {
+  [ -f "$RUN/quic-hosts" ] || echo "127.0.0.1 localhost a.bench.test b.bench.test" >"$RUN/quic-hosts"
+  BENCH_GTLSCLIENT=$QUIC_CLIENT ${LOAD_PIN[@]+"${LOAD_PIN[@]}"} \
+    unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$RUN/quic-hosts" "$@"
 }
 
 make_certs() {
@@ -238,6 +285,15 @@ start_backends() {
   start nginx-stock load nginx -e "$RUN/nginx-stock.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   NGINX_STOCK_PID=$LAST_PID
   start udp-echo load python3 "$BENCH/lib/udpload.py" echo 15400 2
+  if [ -z "$QUIC_SKIP" ]; then # QUIC servers a and b (UDP 18443, 18444; the answer names the server)
+    local name port
+    for name in a b; do
+      port=18443; [ "$name" = b ] && port=18444
+      mkdir -p "$RUN/quic-$name"; echo "$name" >"$RUN/quic-$name/index.html"
+      start "quic-$name" load "$QUIC_SERVER" -q -d "$RUN/quic-$name" 127.0.0.1 "$port" "$RUN/certs/$name.key" "$RUN/certs/$name.pem"
+    done
+    wait_udp_port 18443; wait_udp_port 18444
+  fi
   wait_port 18080; wait_port 18443; wait_port 18444; wait_port 15201; wait_port 15300; wait_port 18180; wait_port 18543
   wait_udp_port 15400
   wait_port 18091; wait_port 18092; wait_port 18093; wait_port 18094
@@ -254,17 +310,19 @@ wait_udp_port() { # port [seconds]: until a UDP socket is bound to 127.0.0.1:por
   done
 }
 
-# Port prefix of a proxy's listeners (mux, raw, hold, pp and udp, stock, lb, term): PORT_PREFIX +
-# 1/2/3/4/5/6/7 (4 is the PROXY scenario's TCP port and the UDP scenario's UDP port). "term"
-# terminates TLS (ECDSA P-256 certificate a.pem) and relays plaintext HTTP to the backend; its
-# direct reference is nginx's own HTTPS server.
-proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|lb|term|reenc)
+# Port prefix of a proxy's listeners (mux, raw, hold, pp and udp, stock, lb, term, reenc, quic):
+# PORT_PREFIX + 1/2/3/4/5/6/7/8/9 (4 is the PROXY scenario's TCP port and the UDP scenario's UDP
+# port; 9 is UDP, QUIC). "term" terminates TLS (ECDSA P-256 certificate a.pem) and relays plaintext
+# HTTP to the backend; its direct reference is nginx's own HTTPS server. The direct QUIC port is
+# server a's (b's is 18444).
+proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|lb|term|reenc|quic)
   local base
   case $1 in
     direct)
       case $2 in mux-http) echo 18080 ;; mux-tls | term) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; udp) echo 15400 ;;
-        stock-http) echo 18180 ;; stock-tls | reenc) echo 18543 ;; lb) echo 18091 ;; esac
+        stock-http) echo 18180 ;; stock-tls | reenc) echo 18543 ;; lb) echo 18091 ;; quic) echo 18443 ;; esac
       return ;;
+    "$L4MUX_TRANSPORT2_PROXY") base=28000 ;; # before l4mux-*: the same jar on a second transport
     haproxy) base=20000 ;;
     nginx) base=21000 ;;
     l4mux) base=22000 ;;
@@ -274,7 +332,8 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|l
     l4mux-cds) base=27000 ;;
   esac
   case $2 in mux-http | mux-tls) echo $((base + 1)) ;; raw) echo $((base + 2)) ;; hold) echo $((base + 3)) ;; udp) echo $((base + 4)) ;;
-    stock-http | stock-tls) echo $((base + 5)) ;; lb) echo $((base + 6)) ;; term) echo $((base + 7)) ;; reenc) echo $((base + 8)) ;; esac
+    stock-http | stock-tls) echo $((base + 5)) ;; lb) echo $((base + 6)) ;; term) echo $((base + 7)) ;; reenc) echo $((base + 8)) ;;
+    quic) echo $((base + 9)) ;; esac
 }
 
 start_haproxy() {
@@ -292,13 +351,15 @@ start_nginx() {
   start nginx-stream proxy nginx -e "$RUN/nginx-stream.err" -p "$RUN" -c "$conf" -g 'daemon off;'
   PROXY_PID=$LAST_PID
   wait_port 21001; wait_port 21002; wait_port 21003; wait_udp_port 21004; wait_port 21005; wait_port 21006; wait_port 21007
+  wait_udp_port 21009
   record_children "$PROXY_PID" nginx-stream
 }
 
-# start_l4mux NAME JAVA [JAR]: starts the jar and waits for /ready; sets PROXY_PID and STARTUP_MS.
-# Other instances than "l4mux" get the ports of their proxy_port base (220xx -> 230xx, 240xx).
+# start_l4mux NAME JAVA [JAR [TRANSPORT]]: starts the jar and waits for /ready; sets PROXY_PID and
+# STARTUP_MS. Other instances than "l4mux" get the ports of their proxy_port base (220xx -> 230xx,
+# 240xx, ...). TRANSPORT (L4MUX_TRANSPORT of that process) defaults to the environment's.
 start_l4mux() {
-  local name=$1 java=$2 jar=${3:-$L4MUX_JAR} conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() base_opts=() t0 prefix
+  local name=$1 java=$2 jar=${3:-$L4MUX_JAR} transport=${4:-${L4MUX_TRANSPORT:-}} conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() base_opts=() t0 prefix
   conf=$RUN/$name.yaml
   prefix=220
   if [ "$name" != l4mux ]; then
@@ -315,7 +376,7 @@ start_l4mux() {
   esac
   [ -n "${L4MUX_JFR:-}" ] && opts+=(-XX:+FlightRecorder "-XX:StartFlightRecording=name=bench,settings=profile")
   t0=$(date +%s%N)
-  L4MUX_ADMIN_LISTEN=$admin L4MUX_NODE_NAME=$name start "$name" proxy "$java" "${opts[@]}" -jar "$jar" -conf "$conf"
+  L4MUX_TRANSPORT=$transport L4MUX_ADMIN_LISTEN=$admin L4MUX_NODE_NAME=$name start "$name" proxy "$java" "${opts[@]}" -jar "$jar" -conf "$conf"
   PROXY_PID=$LAST_PID
   while [ $((($(date +%s%N) - t0) / 1000000)) -lt 60000 ]; do
     if curl -sf -m 2 -o /dev/null "http://$admin/ready"; then
@@ -344,6 +405,7 @@ jvm_cache() { # aot|cds java -> path
 
 start_proxy() { # proxy
   case $1 in
+    "$L4MUX_TRANSPORT2_PROXY") start_l4mux "$1" "$L4MUX_JAVA" "$L4MUX_JAR" "$L4MUX_TRANSPORT2" ;;
     l4mux-aot) start_l4mux l4mux-aot "$L4MUX_JAVA2" ;;
     l4mux-cds) start_l4mux l4mux-cds "$L4MUX_JAVA" ;;
     direct) PROXY_PID="" ;;
@@ -463,8 +525,34 @@ run_udp() {
   emit "$1" "$2" "$3" dps "$dps"; emit "$1" "$2" "$3" p50_ms "$p50"; emit "$1" "$2" "$3" p99_ms "$p99"
   emit "$1" "$2" "$3" lost "$lost"
 }
+# run_quic SCENARIO PROXY RUN: QUIC handshakes through the proxy's QUIC port (quicload.py,
+# QUIC_WORKERS clients at a time, half with SNI a.bench.test, half b.bench.test), and the proxy's
+# cpu per handshake. The direct path is each name's own server. HAProxy has no UDP: not run there.
+QUIC_WORKERS=${BENCH_QUIC_WORKERS:-8}
+run_quic() {
+  local a b out pid cpu0 cpu1 loop0 loop1 hps p50 p99 failed done hz
+  a=$(proxy_port "$2" quic); b=$a
+  [ "$2" = direct ] && b=18444
+  out=$RUN/quic-$1-$2-$3.txt
+  pid=$(proxy_pid "$2")
+  cpu0=$(tree_cpu "$pid"); loop0=$(loop_cpu "$pid")
+  quic_client python3 "$BENCH/lib/quicload.py" load "$SECONDS_PER_RUN" "$QUIC_WORKERS" \
+    "a.bench.test=$a" "b.bench.test=$b" >"$out" 2>&1 || true
+  cpu1=$(tree_cpu "$pid"); loop1=$(loop_cpu "$pid")
+  read -r _ hps _ p50 _ p99 _ failed _ done <"$out" || { log "quic $1 via $2: no result ($out)"; return 0; }
+  emit "$1" "$2" "$3" hps "$hps"; emit "$1" "$2" "$3" p50_ms "$p50"; emit "$1" "$2" "$3" p99_ms "$p99"
+  emit "$1" "$2" "$3" errors "$failed"
+  if [ -n "$pid" ] && [ "${done:-0}" -gt 0 ]; then
+    hz=$(getconf CLK_TCK)
+    emit "$1" "$2" "$3" cpu_s "$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$hz" 'BEGIN {printf "%.2f", (b - a) / hz}')"
+    emit "$1" "$2" "$3" cpu_us_per_hs "$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$hz" -v n="$done" 'BEGIN {printf "%.1f", (b - a) / hz / n * 1e6}')"
+    emit "$1" "$2" "$3" loop_us_per_hs "$(awk -v a="$loop0" -v b="$loop1" -v hz="$hz" -v n="$done" 'BEGIN {printf "%.1f", (b - a) / hz / n * 1e6}')"
+  fi
+}
+
 run_scenario() { # scenario proxy run
   case $1 in
+    quic_handshakes) run_quic "$1" "$2" "$3" ;;
     iperf1) run_iperf "$1" "$2" "$3" 1 ;;
     iperf8) run_iperf "$1" "$2" "$3" 8 ;;
     http_close_pp) run_pp "$2" "$3" ;;
@@ -604,16 +692,34 @@ EOF
         (( attempt < 3 )) || die "UDP echo via $proxy: $(cat "$RUN/smoke-udp-$proxy.log")"
       done
       udp=", UDP echo"
+      if [ -z "$QUIC_SKIP" ]; then smoke_quic "$proxy"; udp="$udp, $QUIC_CHECKED"; fi
     fi
     log "smoke: $proxy ok (HTTP by Host, TLS a/b by SNI, stock TLS and HTTP, re-encrypted TLS, iperf3, held connections, balanced HTTP$udp)"
     [ "$proxy" = direct ] || stop_proxy "$proxy"
   done
 }
 
+# One QUIC handshake and GET per server name through a proxy: l4mux routes a.bench.test and
+# b.bench.test to their own servers by the SNI of the Initial; nginx cannot read it (one backend).
+smoke_quic() { # proxy; sets QUIC_CHECKED (what was checked)
+  local proxy=$1 name port body want
+  for name in a b; do
+    port=$(proxy_port "$proxy" quic)
+    [ "$proxy" = direct ] && [ "$name" = b ] && port=18444
+    want=$name; [ "$proxy" = nginx ] && want=a
+    body=$(quic_client python3 "$BENCH/lib/quicload.py" once "$name.bench.test" "$port" 2>&1) || die "QUIC $name.bench.test via $proxy: $body"
+    [ "$body" = "$want" ] || die "QUIC $name.bench.test via $proxy answered '$body'"
+  done
+  QUIC_CHECKED="QUIC a/b by SNI"
+  [ "$proxy" = nginx ] && QUIC_CHECKED="QUIC a/b to one backend"
+  return 0
+}
+
 # ---------------------------------------------------------------------------------------------
 
 header() {
-  local java2=""
+  local java2="" quic="skipped: $QUIC_SKIP"
+  [ -z "$QUIC_SKIP" ] && quic="ngtcp2 $(dpkg-query -W -f='${Version}' ngtcp2-client 2>/dev/null || echo '?') gtlsclient/gtlsserver, $QUIC_WORKERS clients at a time"
   [ -n "$L4MUX_JAVA2" ] && java2=" and $(java_version "$L4MUX_JAVA2") (\`l4mux-jdk$(java_major "$L4MUX_JAVA2")\`)"
   cat <<EOF
 # l4mux benchmark: $MODE run, $(date -u +%Y-%m-%d) $(date -u +%H:%M) UTC
@@ -624,9 +730,10 @@ Produced by \`bench/run.sh${ARGS:+ $ARGS}\` (see [bench/README.md](../README.md)
 |---|---|
 | machine | $(nproc) cpus ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r) |
 | JDK (l4mux) | $(java_version "$L4MUX_JAVA")$java2; options \`$L4MUX_JVM_OPTS\` |
-| l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes")${L4MUX_BASELINE_JAR:+; \`l4mux-base\` is $L4MUX_BASELINE_JAR} |
+| l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes"), transport ${L4MUX_TRANSPORT:-auto}$(t=$(sed -n 's/.* ready on \([a-z_]*\) with .*/\1/p' "$RUN/l4mux.log" 2>/dev/null | head -1); [ -n "$t" ] && echo " ($t)")${L4MUX_BASELINE_JAR:+; \`l4mux-base\` is $L4MUX_BASELINE_JAR}${L4MUX_TRANSPORT2_PROXY:+; \`$L4MUX_TRANSPORT2_PROXY\` is the same jar with L4MUX_TRANSPORT=$L4MUX_TRANSPORT2} |
 | HAProxy | $(haproxy -v 2>&1 | head -1 | awk '{print $3}') (tcp mode, nbthread 2, maxconn 9000) |
 | nginx | $(nginx -v 2>&1 | sed 's|.*nginx/||') (stream, ssl_preread + map, worker_processes 2) |
+| QUIC (quic_handshakes) | $quic |
 | iperf3 / wrk | $(iperf3 --version | head -1 | awk '{print $2}') / $(wrk -v 2>&1 | head -1 | awk '{print $2}') (wrk -t$WRK_THREADS -c$WRK_CONNS) |
 | runs | $RUNS per proxy and scenario, ${SECONDS_PER_RUN} s each, alternated; memory: $MEM_CONNS connections, $MEM_RUNS run(s) |
 | CPU pinning (taskset) | $PINNING |
@@ -642,6 +749,7 @@ main() {
   BUSY_START=${BUSY_START:-none above 5% cpu}
   log "mode $MODE, run dir $RUN, fd limit $(ulimit -n)"
   install_tools
+  check_quic
   ensure_jar
   make_certs
   start_backends
@@ -654,15 +762,21 @@ main() {
 
   local proxies=${BENCH_PROXIES:-direct haproxy nginx l4mux} java2="" s p r list
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
+  [ -n "$L4MUX_TRANSPORT2_PROXY" ] && proxies="$proxies $L4MUX_TRANSPORT2_PROXY"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
-  for s in $SCENARIOS; do case $s in iperf* | http_* | tls_* | udp* | stock_* | lb_* | tlsterm_* | tlsreenc_*) traffic="$traffic $s" ;; esac; done
+  for s in $SCENARIOS; do
+    case $s in
+      quic_*) if [ -n "$QUIC_SKIP" ]; then log "$s skipped: $QUIC_SKIP"; else traffic="$traffic $s"; fi ;;
+      iperf* | http_* | tls_* | udp* | stock_* | lb_* | tlsterm_* | tlsreenc_*) traffic="$traffic $s" ;;
+    esac
+  done
   if [ -n "$traffic" ]; then
     for p in $proxies $java2; do [ "$p" = direct ] || start_proxy "$p"; done
     case " $traffic " in *" http_close_pp "*) start_pp_sender ;; esac
     for s in $traffic; do
       list=$proxies
-      case $s in udp*) list=$(echo " $list " | sed 's/ haproxy / /; s/^ //; s/ $//') ;; esac # HAProxy has no UDP
+      case $s in udp* | quic_*) list=$(echo " $list " | sed 's/ haproxy / /; s/^ //; s/ $//') ;; esac # HAProxy has no UDP
       case " $JAVA2_SCENARIOS " in *" $s "*) [ -n "$java2" ] && list="$list $java2" ;; esac
       for p in $list; do # a JVM compiles its hot paths first: runs discarded until its JIT is quiet
         case $p in l4mux*) warm_up "$s" "$p" ;; esac

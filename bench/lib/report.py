@@ -27,6 +27,8 @@ SCENARIOS = OrderedDict([
     ("first5-steady", "same process at steady state (after 25 s of load)"),
     ("udp1", "UDP echo, 1 flow, 8 datagrams in flight (no HAProxy: it has no UDP)"),
     ("udp1000", "UDP echo, 1,000 flows, 1 datagram in flight each (no HAProxy: it has no UDP)"),
+    ("quic_handshakes", "QUIC handshakes by SNI to two servers, a client process each (nginx: one backend, "
+                        "it cannot read QUIC's SNI; no HAProxy: it has no UDP)"),
     ("lb_close", "4 backends, least connections + checks, new connection per request"),
     ("lb_ka", "4 backends, least connections + checks, keep-alive"),
     ("tlsterm_ka", "TLS termination (ECDSA P-256, TLS 1.3), keep-alive"),
@@ -40,6 +42,7 @@ METRICS = OrderedDict([
     ("gbps", ("Gbit/s", True)),
     ("rps", ("requests/s", True)),
     ("dps", ("datagrams/s", True)),
+    ("hps", ("handshakes/s", True)),
     ("p50_ms", ("p50 ms", False)),
     ("p99_ms", ("p99 ms", False)),
     ("kib_per_conn", ("KiB/connection", False)),
@@ -47,6 +50,8 @@ METRICS = OrderedDict([
     ("errors", ("errors", False)),
     ("cpu_s", ("proxy cpu s per run", False)),
     ("lost", ("datagrams lost", False)),
+    ("cpu_us_per_hs", ("proxy cpu µs per handshake", False)),
+    ("loop_us_per_hs", ("event-loop cpu µs per handshake (l4mux: its event loops; nginx: all)", False)),
 ])
 PROXIES = ["direct", "haproxy", "nginx", "l4mux", "l4mux-jdk2"]
 
@@ -181,9 +186,11 @@ def main():
     for s, name in (("udp1", "UDP 1 flow"), ("udp1000", "UDP 1,000 flows")):
         checks.append((f"{name} datagrams/s >= 1.0x nginx", get(s, "dps"), get(s, "dps", "nginx"), True, 1.0))
         checks.append((f"{name} p99 <= 1.0x nginx", get(s, "p99_ms"), get(s, "p99_ms", "nginx"), False, 1.0))
+    checks.append(("QUIC handshakes/s >= 1.0x nginx", get("quic_handshakes", "hps"), get("quic_handshakes", "hps", "nginx"),
+                   True, 1.0))
     out.append("## Targets (l4mux on the default JDK)")
     out.append("")
-    out.append("| target | l4mux | HAProxy | ratio | met |")
+    out.append("| target | l4mux | HAProxy or nginx, as named | ratio | met |")
     out.append("|---|---:|---:|---:|:---:|")
     for label, mine, theirs, higher, limit in checks:
         if mine is None or theirs is None or theirs == 0:

@@ -26,14 +26,20 @@ import org.junit.jupiter.api.io.TempDir;
  * (nginx backends, iperf3 server, connection holder, HAProxy, nginx stream, l4mux), sends one
  * exchange of each kind through each, and stops everything it started, by PID. Skipped when the
  * benchmark tools are not installed (Debian: {@code haproxy nginx libnginx-mod-stream iperf3 wrk}).
+ * With ngtcp2's {@code gtlsclient} and {@code gtlsserver} (Debian {@code ngtcp2-client},
+ * {@code ngtcp2-server}) the run also starts the two QUIC servers and checks a handshake by SNI
+ * through l4mux; without them it says that QUIC was skipped, and why, and passes.
  *
  * <p>Failsafe passes {@code l4mux.jar} (the jar) and {@code l4mux.projectDir}.
  */
 class BenchScriptsIT {
 
   private static final List<String> TOOLS = List.of("haproxy", "nginx", "wrk", "iperf3");
+  private static final List<String> QUIC_TOOLS = List.of("gtlsclient", "gtlsserver", "unshare");
   private static final List<String> EXPECTED =
       List.of("nginx-backend", "iperf3-server", "hold-backend", "haproxy", "nginx-stream", "l4mux");
+  private static final Pattern L4MUX_QUIC_CHECKED =
+      Pattern.compile("^bench: smoke: l4mux ok \\(.*, QUIC a/b by SNI\\)$", Pattern.MULTILINE);
   private static final Pattern STARTED =
       Pattern.compile("^bench: started pid (\\d+) \\((.+)\\)$", Pattern.MULTILINE);
 
@@ -41,22 +47,51 @@ class BenchScriptsIT {
   void smokeRunStartsEveryProxyAndLeavesNoProcessBehind(@TempDir Path runDir) {
     List<String> missing = TOOLS.stream().filter(tool -> !onPath(tool)).collect(Collectors.toList());
     assumeTrue(missing.isEmpty(), () -> "benchmark tools not installed: " + missing);
+    // The client's private /etc/hosts is a bind mount in a mount namespace of its own: root only.
+    boolean quic =
+        QUIC_TOOLS.stream().allMatch(BenchScriptsIT::onPath) && "root".equals(System.getProperty("user.name"));
+
+    ExternalProcess.Result result = smoke(runDir, List.of());
+
+    String output = result.stdout() + "\n" + result.stderr();
+    List<String> expected = new ArrayList<>(EXPECTED);
+    if (quic) {
+      expected.addAll(List.of("quic-a", "quic-b"));
+    }
+    assertStartedAndStopped(result, expected);
+    if (quic) {
+      assertTrue(L4MUX_QUIC_CHECKED.matcher(result.stdout()).find(), () -> "no QUIC check by SNI through l4mux:\n" + output);
+    } else {
+      assertTrue(result.stdout().contains("bench: QUIC skipped: "), () -> output);
+    }
+  }
+
+  /** Without gtlsclient the smoke run says why QUIC was skipped, and everything else still runs. */
+  @Test
+  void smokeRunWithoutTheQuicClientSkipsQuicAndSaysWhy(@TempDir Path runDir) {
+    List<String> missing = TOOLS.stream().filter(tool -> !onPath(tool)).collect(Collectors.toList());
+    assumeTrue(missing.isEmpty(), () -> "benchmark tools not installed: " + missing);
+    Path absent = runDir.resolve("no-such-dir/gtlsclient");
+
+    ExternalProcess.Result result = smoke(runDir, List.of("BENCH_GTLSCLIENT=" + absent));
+
+    String output = result.stdout() + "\n" + result.stderr();
+    assertStartedAndStopped(result, EXPECTED);
+    assertTrue(result.stdout().contains("bench: QUIC skipped: " + absent + " not found"), () -> output);
+    assertTrue(result.stdout().contains("bench: smoke: l4mux ok (") && !result.stdout().contains("QUIC a/b"), () -> output);
+  }
+
+  private static ExternalProcess.Result smoke(Path runDir, List<String> env) {
     Path projectDir = Path.of(System.getProperty("l4mux.projectDir", "."));
     Path jar = Path.of(System.getProperty("l4mux.jar", "target/l4mux.jar"));
     assertTrue(Files.isRegularFile(jar), () -> "no jar at " + jar);
+    List<String> command = new ArrayList<>(List.of("env", "L4MUX_JAR=" + jar.toAbsolutePath(), "BENCH_RUN_DIR=" + runDir));
+    command.addAll(env);
+    command.addAll(List.of("bash", projectDir.resolve("bench/run.sh").toString(), "--smoke"));
+    return ExternalProcess.run(command, new byte[0], Duration.ofSeconds(90));
+  }
 
-    ExternalProcess.Result result =
-        ExternalProcess.run(
-            List.of(
-                "env",
-                "L4MUX_JAR=" + jar.toAbsolutePath(),
-                "BENCH_RUN_DIR=" + runDir,
-                "bash",
-                projectDir.resolve("bench/run.sh").toString(),
-                "--smoke"),
-            new byte[0],
-            Duration.ofSeconds(90));
-
+  private static void assertStartedAndStopped(ExternalProcess.Result result, List<String> expected) {
     String output = result.stdout() + "\n" + result.stderr();
     Map<Long, String> started = new LinkedHashMap<>();
     Matcher m = STARTED.matcher(result.stdout());
@@ -75,8 +110,8 @@ class BenchScriptsIT {
         () -> assertTrue(result.stdout().contains("bench: smoke ok"), () -> output),
         () ->
             assertTrue(
-                started.values().containsAll(EXPECTED),
-                () -> "expected " + EXPECTED + " to be started, got " + started),
+                started.values().containsAll(expected),
+                () -> "expected " + expected + " to be started, got " + started),
         () -> assertEquals(List.of(), left, () -> "processes left running:\n" + output));
   }
 
