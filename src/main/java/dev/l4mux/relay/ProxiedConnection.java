@@ -196,7 +196,8 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
    */
   private boolean admitToListener() {
     InetSocketAddress source = clientAddress();
-    admission = listenerRuntime.state().limiters().admitListener(listener.name(), source == null ? null : source.getAddress());
+    // The accept time, not a clock read of its own: rates count connections as they arrived.
+    admission = listenerRuntime.state().limiters().admitListener(listener.name(), source == null ? null : source.getAddress(), acceptedNanos);
     String refusal = admission.refusal();
     if (refusal == null) {
       return true;
@@ -278,7 +279,9 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
         refuse("denied");
         return;
       }
-      String refusal = admission.admitRoute(route.name(), source.getAddress());
+      // When the route was decided: the clock was read when sniffing ended (or the accept time, unsniffed).
+      long decidedNanos = sniffNanos < 0 ? acceptedNanos : acceptedNanos + sniffNanos;
+      String refusal = admission.admitRoute(route.name(), source.getAddress(), decidedNanos);
       if (refusal != null) { // the route's limits: answered in the client's protocol
         listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
         refuse(refusal);
