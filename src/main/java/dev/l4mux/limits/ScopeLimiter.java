@@ -1,8 +1,9 @@
 package dev.l4mux.limits;
 
 import dev.l4mux.config.Limits;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The limits of one scope (the node, a listener or a route) with their live state: open
@@ -31,11 +32,44 @@ final class ScopeLimiter {
   /** No slot held in the per-source table. */
   static final int NO_SOURCE = -1;
 
+  /**
+   * The scope's open count and its bucket's number side by side in one array (so in one cache line,
+   * but when a line boundary falls between the two): every loop changes both on every connection,
+   * so one line moves between the cores per connection, not two.
+   */
+  static final class ScopeCell implements TokenBucket.Cell {
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int OPEN = 0;
+    private static final int TAT = 1;
+    private final long[] words = new long[2];
+
+    long open() {
+      return (long) LONGS.getVolatile(words, OPEN);
+    }
+
+    boolean compareAndSetOpen(long expected, long next) {
+      return LONGS.compareAndSet(words, OPEN, expected, next);
+    }
+
+    void closed() {
+      LONGS.getAndAdd(words, OPEN, -1L);
+    }
+
+    @Override
+    public long tat() {
+      return (long) LONGS.getVolatile(words, TAT);
+    }
+
+    @Override
+    public boolean compareAndSetTat(long expected, long next) {
+      return LONGS.compareAndSet(words, TAT, expected, next);
+    }
+  }
+
   private final Limits limits;
   private final int tableSize;
-  private final AtomicInteger open = new AtomicInteger();
+  private final ScopeCell cell = new ScopeCell(); // open connections and the scope's bucket
   private final TokenBucket rate;
-  private final TokenBucket.OwnCell rateCell = new TokenBucket.OwnCell();
   private final TokenBucket ratePerSource;
   private final SourceTable sources;
 
@@ -60,7 +94,7 @@ final class ScopeLimiter {
   }
 
   int open() {
-    return open.get();
+    return (int) cell.open();
   }
 
   /** Client addresses tracked now (at most the table size). */
@@ -80,8 +114,8 @@ final class ScopeLimiter {
     if (!openBelow(limits.maxConnections())) {
       return Admission.LIMIT;
     }
-    if (rate != null && !rate.tryTake(rateCell, nowNanos)) {
-      open.decrementAndGet();
+    if (rate != null && !rate.tryTake(cell, nowNanos)) {
+      cell.closed();
       return Admission.RATE;
     }
     int slot = NO_SOURCE;
@@ -89,9 +123,9 @@ final class ScopeLimiter {
       slot = admitSource(SourceKeys.hi(client), SourceKeys.lo(client), nowNanos);
       if (slot < NO_SOURCE) {
         if (rate != null) {
-          rate.refund(rateCell);
+          rate.refund(cell);
         }
-        open.decrementAndGet();
+        cell.closed();
         return slot == REFUSED_LIMIT ? Admission.LIMIT : Admission.RATE;
       }
     }
@@ -150,18 +184,18 @@ final class ScopeLimiter {
   /** Counts one more open connection unless {@code max} (0: no maximum) are open. */
   private boolean openBelow(int max) {
     for (;;) {
-      int n = open.get();
+      long n = cell.open();
       if (max > 0 && n >= max) {
         return false;
       }
-      if (open.compareAndSet(n, n + 1)) {
+      if (cell.compareAndSetOpen(n, n + 1)) {
         return true;
       }
     }
   }
 
   void release(int slot) {
-    open.decrementAndGet();
+    cell.closed();
     if (slot != NO_SOURCE) {
       sources.release(slot);
     }

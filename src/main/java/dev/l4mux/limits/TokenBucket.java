@@ -1,8 +1,6 @@
 package dev.l4mux.limits;
 
 import dev.l4mux.config.Limits;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * Token buckets for a connection rate {@code N/per}: each holds up to N tokens (the burst), refills
@@ -11,9 +9,10 @@ import java.lang.invoke.VarHandle;
  * {@code tat} of the next connection: one at {@code t} conforms when {@code tat - t <= (N - 1) x
  * interval}, and moves {@code tat} to {@code max(tat, t) + interval}; the bucket is full when
  * {@code tat <= t}. One number means one compare-and-set per take, no lock: every event loop takes
- * from it. This object is the rule; the number lives in a {@link Cell} (a scope's own) or in a
- * source's slot of a {@link SourceTable} (its value word, in the same cache line as the source's
- * key and count), which {@link #taken} and {@link #refunded} serve.
+ * from it. This object is the rule; the number lives in a {@link Cell} (a scope's, beside its open
+ * count: {@link ScopeLimiter.ScopeCell}) or in a source's slot of a {@link SourceTable} (its value
+ * word, in the same cache line as the source's key and count), which {@link #taken} and {@link
+ * #refunded} serve.
  */
 final class TokenBucket {
 
@@ -22,31 +21,6 @@ final class TokenBucket {
     long tat();
 
     boolean compareAndSetTat(long expected, long next);
-  }
-
-  /** A bucket of its own: a scope's. */
-  static final class OwnCell implements Cell {
-    private static final VarHandle TAT;
-
-    static {
-      try {
-        TAT = MethodHandles.lookup().findVarHandle(OwnCell.class, "tat", long.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
-    private volatile long tat;
-
-    @Override
-    public long tat() {
-      return tat;
-    }
-
-    @Override
-    public boolean compareAndSetTat(long expected, long next) {
-      return TAT.compareAndSet(this, expected, next);
-    }
   }
 
   private final long originNanos;
