@@ -18,9 +18,11 @@ import java.net.InetAddress;
  * source with open connections, or the table is at its bound and the CLOCK hand finds no idle
  * source among the 256 slots it looks at. Either takes a number of sources with open connections at
  * once close to the bound itself (with half the bound connected, all 16 candidates of a newcomer
- * are held about once in 10^8 newcomers). An idle source whose bucket has not refilled can be
- * evicted under a flood of distinct sources and then starts with a full burst: {@code
- * connectionRatePerIp} can then admit up to one burst more, never less.
+ * are held about once in 10^8 newcomers). It is also refused if another loop adding the same
+ * source at that instant stalls halfway (32 quick tries, a few microseconds, then no room). An idle
+ * source whose bucket has not refilled can be evicted under a flood of distinct sources and then
+ * starts with a full burst: {@code connectionRatePerIp} can then admit up to one burst more, never
+ * less.
  *
  * <p>Rules are checked in order (scope limit, scope rate, source limit, source rate) and a refusal
  * gives back what the earlier rules took, so a refused connection takes no slot and no token. While
