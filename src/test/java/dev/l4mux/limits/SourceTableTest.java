@@ -147,8 +147,10 @@ class SourceTableTest {
 
   /**
    * CLOCK: with the table full, newcomers take the place of clients unused since they were added
-   * (or the hand last passed) before clients looked up since; and a fresh client (nothing lost by
-   * evicting it) goes before any other.
+   * (or the hand last passed) before clients looked up since, and fresh clients (nothing lost by
+   * evicting them) go first. Approximately: a newcomer looks at its own 16 candidates first, and
+   * the hand clears a used client's bit as it passes, so a few used clients go too (the bounds
+   * below leave room for that, and the table is deterministic: same keys, same result).
    */
   @Test
   void evictionTakesFreshThenUnusedClientsFirst() {
