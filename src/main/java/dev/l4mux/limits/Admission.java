@@ -14,8 +14,14 @@ public final class Admission {
   public static final String RATE = "rate";
 
   private final Limiters limiters;
-  private ScopeLimiter[] scopes = new ScopeLimiter[3];
-  private ScopeLimiter.Source[] sources = new ScopeLimiter.Source[3];
+  // At most three scopes hold a connection (node, listener, route): fields, not arrays, so an
+  // admission is one small allocation.
+  private ScopeLimiter scope0;
+  private ScopeLimiter scope1;
+  private ScopeLimiter scope2;
+  private int slot0;
+  private int slot1;
+  private int slot2;
   private int held;
   private String refusal;
 
@@ -26,10 +32,11 @@ public final class Admission {
   /**
    * Admits the connection to its route's limits.
    *
+   * @param nowNanos when the route was decided ({@link System#nanoTime}, as the caller has it)
    * @return null when admitted, else the refusal reason
    */
-  public String admitRoute(String route, InetAddress client) {
-    return limiters.admitRoute(route, client, this);
+  public String admitRoute(String route, InetAddress client, long nowNanos) {
+    return limiters.admitRoute(route, client, nowNanos, this);
   }
 
   /** Why the listener's limits refused it, or null when they admitted it. */
@@ -41,23 +48,39 @@ public final class Admission {
     refusal = reason;
   }
 
-  void hold(ScopeLimiter scope, ScopeLimiter.Source source) {
-    if (held == scopes.length) {
-      scopes = java.util.Arrays.copyOf(scopes, held * 2);
-      sources = java.util.Arrays.copyOf(sources, held * 2);
+  void hold(ScopeLimiter scope, int slot) {
+    switch (held) {
+      case 0 -> {
+        scope0 = scope;
+        slot0 = slot;
+      }
+      case 1 -> {
+        scope1 = scope;
+        slot1 = slot;
+      }
+      case 2 -> {
+        scope2 = scope;
+        slot2 = slot;
+      }
+      default -> throw new IllegalStateException("a connection is admitted by the node, its listener and its route only");
     }
-    scopes[held] = scope;
-    sources[held] = source;
     held++;
   }
 
   /** Gives back every slot; later calls do nothing. */
   public void release() {
-    for (int i = 0; i < held; i++) {
-      scopes[i].release(sources[i]);
-      scopes[i] = null;
-      sources[i] = null;
+    if (held > 0) {
+      scope0.release(slot0);
     }
+    if (held > 1) {
+      scope1.release(slot1);
+    }
+    if (held > 2) {
+      scope2.release(slot2);
+    }
+    scope0 = null;
+    scope1 = null;
+    scope2 = null;
     held = 0;
   }
 }

@@ -51,10 +51,12 @@ public final class Limiters {
    * Admits a new connection to the node's and its listener's limits.
    *
    * @param client the real client's address (after a trusted PROXY header)
+   * @param nowNanos when it was accepted ({@link System#nanoTime}): the connection has read the
+   *     clock already, and a read is a third of a limit check's cost (docs/performance.md)
    * @return its admission; {@link Admission#refusal} tells whether it was refused
    */
-  public Admission admitListener(String listener, InetAddress client) {
-    return admit(listener, client, true);
+  public Admission admitListener(String listener, InetAddress client, long nowNanos) {
+    return admit(listener, client, nowNanos, true);
   }
 
   /**
@@ -62,15 +64,16 @@ public final class Limiters {
    * {@code maxConnectionsPerIp} flows per client address, the rates new flows. The node-wide
    * {@code defaults.limits.maxConnections} is for connections only (flows have {@code maxUdpFlows}),
    * so a datagram flood never takes a TCP client's slot.
+   *
+   * @param nowNanos when the flow started ({@link System#nanoTime})
    */
-  public Admission admitFlow(String listener, InetAddress client) {
-    return admit(listener, client, false);
+  public Admission admitFlow(String listener, InetAddress client, long nowNanos) {
+    return admit(listener, client, nowNanos, false);
   }
 
-  private Admission admit(String listener, InetAddress client, boolean nodeScope) {
+  private Admission admit(String listener, InetAddress client, long now, boolean nodeScope) {
     Admission admission = new Admission(this);
     Scopes s = scopes;
-    long now = System.nanoTime();
     String refusal = !nodeScope || s.node() == null ? null : s.node().admit(client, now, admission);
     ScopeLimiter l = s.listeners().get(listener);
     if (refusal == null && l != null) {
@@ -83,9 +86,9 @@ public final class Limiters {
     return admission;
   }
 
-  String admitRoute(String route, InetAddress client, Admission admission) {
+  String admitRoute(String route, InetAddress client, long nowNanos, Admission admission) {
     ScopeLimiter r = scopes.routes().get(route);
-    return r == null ? null : r.admit(client, System.nanoTime(), admission);
+    return r == null ? null : r.admit(client, nowNanos, admission);
   }
 
   /** Client addresses tracked by a listener's limits (for tests and the admin API). */

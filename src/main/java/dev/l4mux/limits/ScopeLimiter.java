@@ -3,9 +3,7 @@ package dev.l4mux.limits;
 import dev.l4mux.config.Limits;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The limits of one scope (the node, a listener or a route) with their live state: open
@@ -13,11 +11,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * all shared by the event loops without a lock (compare-and-set only).
  *
  * <p>The per-address table is bounded exactly ({@code defaults.limits.perIpTableSize}, {@link
- * SourceTable}). A source with open connections is never evicted, so {@code maxConnectionsPerIp} is
- * exact; when the table has no room (that many sources hold connections), a new source is refused
- * as {@code limit}. An idle source whose bucket has not refilled can be evicted under a flood of
- * distinct sources and then starts with a full burst: {@code connectionRatePerIp} can then admit
- * up to one burst more, never less.
+ * SourceTable}): a source's count and bucket sit in its slot of one {@code long[]}, so a connection
+ * from a known source costs about one cache miss and allocates nothing. A source with open
+ * connections is never evicted, so {@code maxConnectionsPerIp} is exact. A new source is refused as
+ * {@code limit} when the table has no room for it: every one of its 16 candidate slots holds a
+ * source with open connections, or the table is at its bound and the CLOCK hand finds no idle
+ * source among the 256 slots it looks at. Either takes a number of sources with open connections at
+ * once close to the bound itself (with half the bound connected, all 16 candidates of a newcomer
+ * are held about once in 10^8 newcomers). It is also refused if another loop adding the same
+ * source at that instant stalls halfway (32 quick tries, a few microseconds, then no room). An idle
+ * source whose bucket has not refilled can be evicted under a flood of distinct sources and then
+ * starts with a full burst: {@code connectionRatePerIp} can then admit up to one burst more, never
+ * less.
  *
  * <p>Rules are checked in order (scope limit, scope rate, source limit, source rate) and a refusal
  * gives back what the earlier rules took, so a refused connection takes no slot and no token. While
@@ -26,70 +31,60 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ScopeLimiter {
 
-  /**
-   * A client address's state in one scope: its open connections are the entry's holds, and its
-   * token bucket's number sits inline.
-   */
-  static final class Source extends SourceTable.Entry<Object> implements TokenBucket.Cell {
-    private static final VarHandle TAT;
+  /** No slot held in the per-source table. */
+  static final int NO_SOURCE = -1;
 
-    static {
-      try {
-        TAT = MethodHandles.lookup().findVarHandle(Source.class, "tat", long.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
+  /**
+   * The scope's open count and its bucket's number side by side in one array (so in one cache line,
+   * but when a line boundary falls between the two): every loop changes both on every connection,
+   * so one line moves between the cores per connection, not two.
+   */
+  static final class ScopeCell implements TokenBucket.Cell {
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int OPEN = 0;
+    private static final int TAT = 1;
+    private final long[] words = new long[2];
+
+    long open() {
+      return (long) LONGS.getVolatile(words, OPEN);
     }
 
-    private final TokenBucket rate; // the scope's connectionRatePerIp, or null
-    private volatile long tat;
+    boolean compareAndSetOpen(long expected, long next) {
+      return LONGS.compareAndSet(words, OPEN, expected, next);
+    }
 
-    Source(Object key, TokenBucket rate) {
-      super(key);
-      this.rate = rate;
+    void closed() {
+      LONGS.getAndAdd(words, OPEN, -1L);
     }
 
     @Override
     public long tat() {
-      return tat;
+      return (long) LONGS.getVolatile(words, TAT);
     }
 
     @Override
     public boolean compareAndSetTat(long expected, long next) {
-      return TAT.compareAndSet(this, expected, next);
-    }
-
-    @Override
-    protected boolean isFresh(long nowNanos) {
-      return holds() == 0 && (rate == null || rate.isFull(this, nowNanos));
+      return LONGS.compareAndSet(words, TAT, expected, next);
     }
   }
 
   private final Limits limits;
   private final int tableSize;
-  private final AtomicInteger open = new AtomicInteger();
+  private final ScopeCell cell = new ScopeCell(); // open connections and the scope's bucket
   private final TokenBucket rate;
-  private final TokenBucket.OwnCell rateCell = new TokenBucket.OwnCell();
   private final TokenBucket ratePerSource;
-  private final SourceTable<Object, Source> sources;
-  private final SourceTable.Maker<Object, Source> newSource;
+  private final SourceTable sources;
 
   ScopeLimiter(Limits limits, int tableSize, long nowNanos) {
     this.limits = limits;
     this.tableSize = tableSize;
     this.rate = limits.connectionRate() == null ? null : new TokenBucket(limits.connectionRate(), nowNanos);
-    this.ratePerSource = limits.connectionRatePerIp() == null ? null : new TokenBucket(limits.connectionRatePerIp(), nowNanos);
-    this.sources = limits.perIp() ? new SourceTable<>(tableSize) : null;
-    this.newSource = (key, now) -> new Source(key, ratePerSource);
-  }
-
-  /**
-   * The table's key for an address: an IPv4 address as a {@code Long} (its value sits in the key
-   * object: one memory access less per lookup than an {@code InetAddress} and its holder), others
-   * as they are.
-   */
-  private static Object keyOf(InetAddress client) {
-    return client instanceof Inet4Address ? Long.valueOf(client.hashCode() & 0xffff_ffffL) : client; // Inet4Address.hashCode is the address
+    TokenBucket perSource = limits.connectionRatePerIp() == null ? null : new TokenBucket(limits.connectionRatePerIp(), nowNanos);
+    this.ratePerSource = perSource;
+    // Fresh (evicting it loses nothing): no bucket, or a full one; the table checks that nothing is held.
+    this.sources = limits.perIp()
+        ? new SourceTable(tableSize, (tat, now) -> perSource == null || perSource.isFull(tat, now))
+        : null;
   }
 
   Limits limits() {
@@ -101,7 +96,7 @@ final class ScopeLimiter {
   }
 
   int open() {
-    return open.get();
+    return (int) cell.open();
   }
 
   /** Client addresses tracked now (at most the table size). */
@@ -113,6 +108,7 @@ final class ScopeLimiter {
    * Admits one new connection from {@code client} or tells why not.
    *
    * @param client the real client's address; null (no address known) skips the per-address rules
+   * @param nowNanos when the connection arrived ({@link System#nanoTime}; read once by the caller)
    * @param held receives what to release when the admitted connection ends
    * @return null when admitted, else {@code limit} or {@code rate}
    */
@@ -120,64 +116,90 @@ final class ScopeLimiter {
     if (!openBelow(limits.maxConnections())) {
       return Admission.LIMIT;
     }
-    if (rate != null && !rate.tryTake(rateCell, nowNanos)) {
-      open.decrementAndGet();
+    if (rate != null && !rate.tryTake(cell, nowNanos)) {
+      cell.closed();
       return Admission.RATE;
     }
-    Source source = null;
+    int slot = NO_SOURCE;
     if (sources != null && client != null) {
-      String refusal = null;
-      int maxPerIp = limits.maxConnectionsPerIp();
-      int taken = -1;
-      Object key = keyOf(client);
-      for (int attempt = 0; taken < 0 && refusal == null; attempt++) {
-        source = attempt < 4 ? sources.findOrAdd(key, nowNanos, newSource) : null;
-        if (source == null) {
-          refusal = Admission.LIMIT; // no room: every slot looked at holds open connections
-        } else {
-          taken = maxPerIp > 0 ? source.tryHold(maxPerIp) : 1;
-          refusal = taken == 0 ? Admission.LIMIT : null; // -1: evicted this instant, look again
-        }
-      }
-      if (refusal == null && ratePerSource != null && !ratePerSource.tryTake(source, nowNanos)) {
-        refusal = Admission.RATE;
-        if (maxPerIp > 0) {
-          source.release();
-        }
-      }
-      if (refusal != null) {
+      slot = admitSource(SourceKeys.hi(client), SourceKeys.lo(client), nowNanos);
+      if (slot < NO_SOURCE) {
         if (rate != null) {
-          rate.refund(rateCell);
+          rate.refund(cell);
         }
-        open.decrementAndGet();
-        return refusal;
-      }
-      if (maxPerIp == 0) {
-        source = null; // nothing held in it
+        cell.closed();
+        return slot == REFUSED_LIMIT ? Admission.LIMIT : Admission.RATE;
       }
     }
-    held.hold(this, source);
+    held.hold(this, slot);
     return null;
   }
 
+  private static final int REFUSED_LIMIT = -2;
+  private static final int REFUSED_RATE = -3;
 
-  /** Counts one more open connection unless {@code max} (0: no maximum) are open. */
-  private boolean openBelow(int max) {
+  /**
+   * The per-source rules: a hold on the source's slot (kept while the connection is open with
+   * {@code maxConnectionsPerIp}; without it, only while its bucket is taken from, so that the slot
+   * cannot change hands meanwhile), then a token from its bucket.
+   *
+   * @return the slot to release at the end, {@link #NO_SOURCE}, or a refusal
+   */
+  private int admitSource(long hi, long lo, long nowNanos) {
+    int maxPerIp = limits.maxConnectionsPerIp();
+    int slot = -1;
+    int taken = -1;
+    for (int attempt = 0; taken < 0; attempt++) {
+      slot = attempt < 4 ? sources.findOrAdd(hi, lo, nowNanos) : -1;
+      if (slot < 0) {
+        return REFUSED_LIMIT; // no room (see the class comment), or evicted at every attempt
+      }
+      taken = sources.tryHold(slot, hi, lo, maxPerIp); // -1: evicted this instant, look again
+    }
+    if (taken == 0) {
+      return REFUSED_LIMIT;
+    }
+    if (ratePerSource != null && !takeFromSource(slot, nowNanos)) {
+      sources.release(slot);
+      return REFUSED_RATE;
+    }
+    if (maxPerIp == 0) {
+      sources.release(slot); // nothing to count while it is open
+      return NO_SOURCE;
+    }
+    return slot;
+  }
+
+  private boolean takeFromSource(int slot, long nowNanos) {
     for (;;) {
-      int n = open.get();
-      if (max > 0 && n >= max) {
+      long bits = sources.value(slot);
+      long next = ratePerSource.taken(bits, nowNanos);
+      if (next == TokenBucket.REFUSED) {
         return false;
       }
-      if (open.compareAndSet(n, n + 1)) {
+      if (sources.compareAndSetValue(slot, bits, next)) {
         return true;
       }
     }
   }
 
-  void release(Source source) {
-    open.decrementAndGet();
-    if (source != null) {
-      source.release();
+  /** Counts one more open connection unless {@code max} (0: no maximum) are open. */
+  private boolean openBelow(int max) {
+    for (;;) {
+      long n = cell.open();
+      if (max > 0 && n >= max) {
+        return false;
+      }
+      if (cell.compareAndSetOpen(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  void release(int slot) {
+    cell.closed();
+    if (slot != NO_SOURCE) {
+      sources.release(slot);
     }
   }
 }

@@ -2,233 +2,393 @@ package dev.l4mux.limits;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Per-client state (limits, sticky_source bindings) bounded to exactly {@code capacity} entries
- * ({@code defaults.limits.perIpTableSize}), shared by every event loop without a lock: an event loop
- * that waits on a lock stops every connection it carries (docs/performance.md).
+ * Per-client state (limits, sticky_source bindings) for at most {@code capacity} clients ({@code
+ * defaults.limits.perIpTableSize}), shared by every event loop without a lock: an event loop that
+ * waits on a lock stops every connection it carries (docs/performance.md).
  *
- * <p>Entries live in a ring of {@code capacity} slots; a hash index finds them. A new entry takes a
- * slot first and enters the index after, and an evicted one leaves the index before its slot is
- * reused, so the index never holds more entries than there are slots. Eviction is CLOCK (an
- * approximate least-recently-used): the hand looks at a few slots and takes the first that is empty,
- * or holds an entry that equals a new one ({@linkplain Entry#isFresh fresh}: dropping it loses
- * nothing), or one not used since the hand last passed; else the first idle one it saw. An entry
- * with holds (a source's open connections) is never evicted, so a count it carries is exact; when
- * every slot looked at is held, there is no room ({@link #findOrAdd} returns null).
+ * <p>One client is one slot of four longs (32 bytes, so inside one cache line) in a single {@code
+ * long[]}: its state word, its 128-bit key ({@link SourceKeys}) and one value word (a token
+ * bucket's number, a binding's expiry). Looking up a known client therefore costs about one cache
+ * miss, and nothing is allocated. The slots are twice the capacity, grouped in buckets of four
+ * (128 bytes, a pair of lines the cpu fetches together); a client may sit in any slot of its four
+ * candidate buckets (independent hashes, {@link SourceSlots}), the first one in most cases.
  *
- * <p>Lookups of existing entries are lock-free reads of a {@link ConcurrentHashMap} (its {@code
- * get}); only adding and evicting write to it, once per new client.
+ * <p>The state word holds the slot's phase, the client's holds (open connections: a held client is
+ * never evicted, so a count it carries is exact), a reference bit for CLOCK and a version that
+ * changes whenever the slot is taken for another client; every change is one compare-and-set. A new
+ * client reserves one of {@code capacity} places in a counter before it takes an empty slot, so the
+ * table never holds more than its capacity. At the bound it replaces an idle client: in its own
+ * candidates one equal to a new one ({@linkplain Freshness fresh}) or unused since the hand passed,
+ * else the one a CLOCK hand over the whole table finds. When every candidate is held and the hand
+ * finds nothing idle, there is no room ({@link #findOrAdd} returns -1).
+ *
+ * <p>Two loops adding the same client at once each publish their slot as tentative (lookups skip
+ * it), then look at the client's candidates again and withdraw if they see another slot of the
+ * client: at most one slot becomes live, so a client's holds are never split. Memory: 64 bytes per place of capacity, allocated up front.
  */
-public final class SourceTable<K, E extends SourceTable.Entry<K>> {
+public final class SourceTable {
 
-  /** Slots the hand looks at for one new entry, at most. */
-  private static final int SCAN = 32;
-  private static final int ATTEMPTS = 4;
-
-  /** One client's state: its key, its holds (an evicted entry is dead) and its use since the hand passed. */
-  public abstract static class Entry<K> {
-
-    private static final int DEAD = -1;
-    private static final VarHandle HOLDS;
-
-    static {
-      try {
-        HOLDS = MethodHandles.lookup().findVarHandle(Entry.class, "holds", int.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
-    private final K key;
-    volatile int holds; // package-private: reached through the type variable E
-    volatile boolean adding = true; // in a slot, not yet in the index: not to be evicted
-    volatile boolean referenced;
-
-    protected Entry(K key) {
-      this.key = key;
-    }
-
-    public final K key() {
-      return key;
-    }
-
-    /** True when it equals a new entry (nothing held, state as when made): evicting it loses nothing. */
-    protected abstract boolean isFresh(long nowNanos);
-
-    /**
-     * Takes one hold unless it already has {@code max} (0: no maximum) or was evicted.
-     *
-     * @return 1 when taken, 0 at the maximum, -1 when evicted (look it up again)
-     */
-    public final int tryHold(int max) {
-      for (;;) {
-        int n = holds;
-        if (n < 0) {
-          return -1;
-        }
-        if (max > 0 && n >= max) {
-          return 0;
-        }
-        if (HOLDS.compareAndSet(this, n, n + 1)) {
-          return 1;
-        }
-      }
-    }
-
-    /** Gives back a hold taken by {@link #tryHold}. */
-    public final void release() {
-      HOLDS.getAndAdd(this, -1);
-    }
-
-    public final int holds() {
-      return Math.max(holds, 0);
-    }
-
-    final boolean isDead() {
-      return holds < 0;
-    }
-
-    /** Marks it evicted, if nothing holds it. */
-    final boolean kill() {
-      return HOLDS.compareAndSet(this, 0, DEAD);
-    }
-
-    final void touch() {
-      if (!referenced) { // a write only when it changes: hot entries stay in every loop's cache
-        referenced = true;
-      }
-    }
-  }
-
-  /** Makes the entry of a client first seen at {@code nowNanos}. */
+  /** Whether an idle client's value equals a new client's (nothing lost by evicting it). */
   @FunctionalInterface
-  public interface Maker<K, E> {
-    E make(K key, long nowNanos);
+  public interface Freshness {
+    boolean isFresh(long value, long nowNanos);
   }
+
+  static final int EMPTY = 0;
+  static final int CLAIMED = 1; // being written by the thread that took it: no one else touches it
+  static final int TENTATIVE = 2; // key written, not yet found by lookups (see the class comment)
+  static final int LIVE = 3;
+  private static final long PHASE = 3;
+  private static final long REF = 4;
+  private static final int HOLDS_SHIFT = 3;
+  static final long HOLD = 1L << HOLDS_SHIFT;
+  static final int MAX_HOLDS = Integer.MAX_VALUE;
+  private static final long HOLDS = (long) MAX_HOLDS << HOLDS_SHIFT;
+  private static final long VERSION = 1L << 34;
+
+  private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+  /** Tries of one add, a few microseconds at most, then no room (the other loop stalled mid-add). */
+  private static final int ATTEMPTS = 32;
+  private static final int NO_ROOM = -1;
+  private static final int RACED = -2;
+  /** Slots the CLOCK hand looks at for one new client at the bound, at most. */
+  private static final int SCAN = 256;
 
   private final int capacity;
-  private final AtomicReferenceArray<E> slots;
-  private final ConcurrentHashMap<K, E> index;
+  private final SourceSlots slots;
+  private final long[] words;
+  private final Freshness freshness;
+  private final AtomicInteger size = new AtomicInteger();
   private final AtomicLong hand = new AtomicLong();
 
-  /** An empty table of {@code capacity} slots; its index is sized up front, so it never resizes under the loops. */
-  public SourceTable(int capacity) {
+  /** An empty table for {@code capacity} clients. */
+  public SourceTable(int capacity, Freshness freshness) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity " + capacity);
     }
     this.capacity = capacity;
-    this.slots = new AtomicReferenceArray<>(capacity);
-    this.index = new ConcurrentHashMap<>(capacity);
+    this.slots = new SourceSlots(capacity);
+    this.words = new long[slots.arrayLength()];
+    this.freshness = freshness;
   }
 
   public int capacity() {
     return capacity;
   }
 
-  /** Entries now (at most the capacity; while loops add and evict, an estimate). */
+  /** Clients now (at most the capacity; while loops add and evict, an estimate). */
   public int size() {
-    return index.size();
+    return size.get();
   }
 
-  /** At rest: every indexed entry is live and in a slot of its own (for tests). */
-  boolean indexMatchesSlots() {
-    java.util.Set<E> inSlots = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    for (int i = 0; i < capacity; i++) {
-      E e = slots.get(i);
-      if (e != null && !e.isDead() && !inSlots.add(e)) {
-        return false;
+  /** Slots in all (twice the capacity, rounded up): the range of the slot numbers it returns. */
+  public int slotCount() {
+    return slots.count();
+  }
+
+  private long state(int slot) {
+    return (long) LONGS.getVolatile(words, SourceSlots.at(slot));
+  }
+
+  private boolean casState(int slot, long expected, long next) {
+    return LONGS.compareAndSet(words, SourceSlots.at(slot), expected, next);
+  }
+
+  static int phase(long state) {
+    return (int) (state & PHASE);
+  }
+
+  static int holdsOf(long state) {
+    return (int) ((state & HOLDS) >>> HOLDS_SHIFT);
+  }
+
+  private boolean holdsKey(int slot, long hi, long lo) {
+    int at = SourceSlots.at(slot);
+    return words[at + 1] == hi && words[at + 2] == lo;
+  }
+
+  /** The client's live slot, or -1; marks it used. */
+  public int find(long hi, long lo) {
+    int slot = lookUp(hi, lo, slots.hash(hi, lo));
+    if (slot >= 0) {
+      touch(slot);
+    }
+    return slot;
+  }
+
+  /** Its live slot: the first candidate holding the key (a client never has two live slots). */
+  private int lookUp(long hi, long lo, long hash) {
+    for (int b = 0; b < SourceSlots.BUCKETS; b++) {
+      int first = slots.bucketStart(hash, b);
+      for (int slot = first; slot < first + SourceSlots.PER_BUCKET; slot++) {
+        if (phase(state(slot)) == LIVE && holdsKey(slot, hi, lo)) {
+          return slot; // a hint: tryHold's compare-and-set (or a caller's own key check) confirms it
+        }
       }
     }
-    return index.values().stream().allMatch(e -> !e.isDead() && inSlots.contains(e));
+    return -1;
   }
 
-  /** The live entry for {@code key}, or null. */
-  public E find(K key) {
-    E e = index.get(key);
-    if (e == null || e.isDead()) {
-      return null;
+  private void touch(int slot) {
+    long s = state(slot);
+    if ((s & REF) == 0 && phase(s) == LIVE) { // a write only when it changes: hot lines stay shared
+      casState(slot, s, s | REF); // lost to a concurrent change: the bit is a hint
     }
-    e.touch();
-    return e;
   }
 
   /**
-   * The live entry for {@code key}, made by {@code make} if it has none.
+   * The client's live slot, taken for it if it has none.
    *
-   * @return null when there is no room: every slot the hand looked at is held
+   * @return the slot, or -1 when there is no room (every candidate held, nothing idle found by the
+   *     hand) or when another loop that was adding the same client stalled meanwhile
    */
-  public E findOrAdd(K key, long nowNanos, Maker<K, E> make) {
+  public int findOrAdd(long hi, long lo, long nowNanos) {
+    long hash = slots.hash(hi, lo);
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      E found = index.get(key);
-      if (found != null && !found.isDead()) {
-        found.touch();
+      int found = lookUp(hi, lo, hash);
+      if (found >= 0) {
+        touch(found);
         return found;
       }
-      if (found != null) {
-        index.remove(key, found); // being evicted; its evictor's own remove then does nothing
+      int slot = claim(hi, lo, hash, nowNanos);
+      if (slot == NO_ROOM) {
+        return -1;
       }
-      E made = make.make(key, nowNanos);
-      int slot = place(made, nowNanos);
-      if (slot < 0) {
-        return null;
+      if (slot >= 0) {
+        int winner = settle(slot, hi, lo, hash);
+        if (winner >= 0) {
+          return winner;
+        }
       }
-      E raced = index.putIfAbsent(key, made);
-      if (raced == null) {
-        made.adding = false; // from now on it can be evicted like any other
-        return made;
-      }
-      // Another loop added the same client a moment ago: withdraw ours (no one else has seen it).
-      made.holds = Entry.DEAD;
-      slots.compareAndSet(slot, made, null);
-      if (!raced.isDead()) {
-        raced.touch();
-        return raced;
-      }
+      Thread.onSpinWait(); // another loop is adding this client or took the slot: it finishes in ~100 ns
     }
-    return null;
+    return -1;
   }
 
-  /** Puts {@code made} into a slot, evicting its entry if need be; returns the slot or -1. */
-  private int place(E made, long nowNanos) {
-    int fallback = -1;
-    E fallbackEntry = null;
-    for (int looked = 0; looked < Math.min(SCAN, capacity); looked++) {
-      int slot = (int) Math.floorMod(hand.getAndIncrement(), (long) capacity);
-      E occupant = slots.get(slot);
-      if (occupant == null) {
-        if (slots.compareAndSet(slot, null, made)) {
-          return slot;
+  /**
+   * Takes a slot among the candidates and writes the key into it (phase tentative): an empty one
+   * if the bound allows, else an idle one it replaces, else (at the bound) an empty one after the
+   * hand evicted a client elsewhere.
+   */
+  private int claim(long hi, long lo, long hash, long nowNanos) {
+    int empty = -1;
+    int victim = -1;
+    int victimRank = 0; // 3 fresh, 2 unused since the hand passed, 1 idle
+    for (int c = 0; c < SourceSlots.CANDIDATES; c++) {
+      int slot = slots.candidate(hash, c);
+      long s = state(slot);
+      int phase = phase(s);
+      if (phase >= TENTATIVE && holdsKey(slot, hi, lo)) {
+        return RACED; // another loop is adding (or just added) this client: look again, never replace it
+      }
+      if (phase == EMPTY) {
+        empty = empty < 0 ? slot : empty;
+      } else if (phase == LIVE && holdsOf(s) == 0) {
+        int rank = freshness.isFresh(words[SourceSlots.at(slot) + 3], nowNanos) ? 3 : (s & REF) == 0 ? 2 : 1;
+        if (rank > victimRank) {
+          victim = slot;
+          victimRank = rank;
         }
-        continue;
-      }
-      if (occupant.adding || occupant.holds != 0) {
-        continue; // being added, held (open connections), or being evicted by another loop
-      }
-      if (occupant.isFresh(nowNanos) || !occupant.referenced) {
-        if (evict(slot, occupant, made)) {
-          return slot;
-        }
-        continue;
-      }
-      occupant.referenced = false; // a second chance: taken next time unless used meanwhile
-      if (fallback < 0) {
-        fallback = slot;
-        fallbackEntry = occupant;
       }
     }
-    return fallback >= 0 && evict(fallback, fallbackEntry, made) ? fallback : -1;
+    if (empty >= 0) {
+      int taken = takeEmpty(empty, hi, lo);
+      if (taken != NO_ROOM) {
+        return taken;
+      }
+      // At the bound: a candidate unused since the hand passed goes first, else CLOCK over the table.
+      if (victimRank < 2 && evictByHand(nowNanos)) {
+        int taken2 = takeEmpty(empty, hi, lo);
+        return taken2 >= 0 ? taken2 : RACED; // another loop took the place the hand freed
+      }
+    }
+    if (victim >= 0) {
+      long s = state(victim);
+      return phase(s) == LIVE && holdsOf(s) == 0 && take(victim, s, hi, lo) ? victim : RACED;
+    }
+    return NO_ROOM;
   }
 
-  private boolean evict(int slot, E occupant, E made) {
-    if (!occupant.kill()) {
-      return false; // it took a hold meanwhile
+  /** Takes an empty slot if the bound allows: the slot, {@link #NO_ROOM} at the bound, or {@link #RACED}. */
+  private int takeEmpty(int slot, long hi, long lo) {
+    if (!reserve()) {
+      return NO_ROOM;
     }
-    index.remove(occupant.key(), occupant);
-    slots.set(slot, made); // only the thread that killed an occupant replaces it
+    long s = state(slot);
+    if (phase(s) == EMPTY && take(slot, s, hi, lo)) {
+      return slot;
+    }
+    size.decrementAndGet(); // another loop took it meanwhile
+    return RACED;
+  }
+
+  private boolean reserve() {
+    for (;;) {
+      int n = size.get();
+      if (n >= capacity) {
+        return false;
+      }
+      if (size.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Takes a slot in state {@code expected} (empty, or an idle live client) and writes the key. */
+  private boolean take(int slot, long expected, long hi, long lo) {
+    long claimed = (expected & ~(PHASE | REF | HOLDS)) + VERSION | CLAIMED;
+    if (!casState(slot, expected, claimed)) {
+      return false;
+    }
+    int at = SourceSlots.at(slot);
+    words[at + 1] = hi;
+    words[at + 2] = lo;
+    words[at + 3] = 0; // a new client's value: a full bucket, no binding
+    LONGS.setVolatile(words, at, claimed & ~PHASE | TENTATIVE);
     return true;
+  }
+
+  /**
+   * After publishing a tentative slot: makes it live unless the client has another slot, live or
+   * tentative, which means another loop is adding it too: then this one withdraws. Of two loops
+   * that publish and then look, the later to publish sees the other's slot (volatile accesses are
+   * sequentially consistent), so at most one makes its slot live; both may withdraw, and look again.
+   *
+   * @return the client's slot, or -1 to look again
+   */
+  private int settle(int mine, long hi, long lo, long hash) {
+    int at = SourceSlots.at(mine);
+    long tentative = (long) LONGS.getVolatile(words, at);
+    int live = -1;
+    boolean other = false;
+    for (int c = 0; c < SourceSlots.CANDIDATES; c++) {
+      int slot = slots.candidate(hash, c);
+      if (slot == mine) {
+        continue;
+      }
+      long s = state(slot);
+      if (phase(s) >= TENTATIVE && holdsKey(slot, hi, lo)) {
+        other = true;
+        live = phase(s) == LIVE ? slot : live;
+      }
+    }
+    if (other) {
+      LONGS.setVolatile(words, at, tentative & ~PHASE | EMPTY);
+      size.decrementAndGet();
+      return live;
+    }
+    LONGS.setVolatile(words, at, tentative | LIVE);
+    return mine;
+  }
+
+  /**
+   * CLOCK over the whole table for a new client at the bound: the first idle client that is fresh
+   * or unused since the hand last passed is evicted (the others lose their reference bit), else the
+   * first idle one seen. Frees its place in the bound.
+   */
+  private boolean evictByHand(long nowNanos) {
+    int n = slots.count();
+    long start = hand.get();
+    int fallback = -1;
+    for (int i = 0; i < Math.min(SCAN, n); i++) {
+      int slot = (int) Math.floorMod(start + i, (long) n);
+      long s = state(slot);
+      if (phase(s) != LIVE || holdsOf(s) != 0) {
+        continue;
+      }
+      if ((s & REF) == 0 || freshness.isFresh(words[SourceSlots.at(slot) + 3], nowNanos)) {
+        if (evict(slot, s)) {
+          hand.set(start + i + 1); // a hint: two loops moving it at once only look at some slots twice
+          return true;
+        }
+        continue;
+      }
+      casState(slot, s, s & ~REF); // a second chance: taken next time unless used meanwhile
+      fallback = fallback < 0 ? slot : fallback;
+    }
+    hand.set(start + Math.min(SCAN, n));
+    return fallback >= 0 && evict(fallback, state(fallback));
+  }
+
+  private boolean evict(int slot, long s) {
+    if (phase(s) != LIVE || holdsOf(s) != 0 || !casState(slot, s, (s & ~(PHASE | REF)) + VERSION)) {
+      return false; // it took a hold or changed meanwhile
+    }
+    size.decrementAndGet();
+    return true;
+  }
+
+  /**
+   * Takes one hold of the client in {@code slot} unless it has {@code max} (0: no maximum but the
+   * field's, {@link #MAX_HOLDS}); marks it used.
+   *
+   * @return 1 when taken, 0 at the maximum, -1 when the slot no longer holds the client (look again)
+   */
+  public int tryHold(int slot, long hi, long lo, int max) {
+    int limit = max > 0 ? max : MAX_HOLDS;
+    for (;;) {
+      long s = state(slot);
+      if (phase(s) != LIVE || !holdsKey(slot, hi, lo)) {
+        return -1;
+      }
+      if (holdsOf(s) >= limit) {
+        return 0;
+      }
+      // The key was read after this state: if the slot changed hands since, the state differs.
+      if (casState(slot, s, s + HOLD | REF)) {
+        return 1;
+      }
+    }
+  }
+
+  /** Gives back a hold taken by {@link #tryHold}: the slot is still the client's (held slots stay). */
+  public void release(int slot) {
+    LONGS.getAndAdd(words, SourceSlots.at(slot), -HOLD);
+  }
+
+  /** The client's holds (0 for a slot that is not live). */
+  public int holds(int slot) {
+    long s = state(slot);
+    return phase(s) == LIVE ? holdsOf(s) : 0;
+  }
+
+  /** The slot's value word (meaningful while the caller holds the slot or validates its key). */
+  public long value(int slot) {
+    return (long) LONGS.getVolatile(words, SourceSlots.at(slot) + 3);
+  }
+
+  public boolean compareAndSetValue(int slot, long expected, long next) {
+    return LONGS.compareAndSet(words, SourceSlots.at(slot) + 3, expected, next);
+  }
+
+  public void setValue(int slot, long value) {
+    LONGS.setVolatile(words, SourceSlots.at(slot) + 3, value);
+  }
+
+  /**
+   * At rest (no loop adding or evicting): every slot is empty or live, the live ones number {@link
+   * #size}, and no client has two (for tests).
+   */
+  boolean consistentAtRest() {
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    int live = 0;
+    for (int slot = 0; slot < slots.count(); slot++) {
+      int phase = phase(state(slot));
+      if (phase == CLAIMED || phase == TENTATIVE) {
+        return false;
+      }
+      if (phase == LIVE) {
+        live++;
+        int at = SourceSlots.at(slot);
+        if (!keys.add(words[at + 1] + "/" + words[at + 2])) {
+          return false;
+        }
+      }
+    }
+    return live == size.get();
   }
 }

@@ -1,8 +1,6 @@
 package dev.l4mux.limits;
 
 import dev.l4mux.config.Limits;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * Token buckets for a connection rate {@code N/per}: each holds up to N tokens (the burst), refills
@@ -11,8 +9,10 @@ import java.lang.invoke.VarHandle;
  * {@code tat} of the next connection: one at {@code t} conforms when {@code tat - t <= (N - 1) x
  * interval}, and moves {@code tat} to {@code max(tat, t) + interval}; the bucket is full when
  * {@code tat <= t}. One number means one compare-and-set per take, no lock: every event loop takes
- * from it. This object is the rule; the number lives in a {@link Cell}, so a per-source entry keeps
- * it inline (one memory access less per connection than a bucket object of its own).
+ * from it. This object is the rule; the number lives in a {@link Cell} (a scope's, beside its open
+ * count: {@link ScopeLimiter.ScopeCell}) or in a source's slot of a {@link SourceTable} (its value
+ * word, in the same cache line as the source's key and count), which {@link #taken} and {@link
+ * #refunded} serve.
  */
 final class TokenBucket {
 
@@ -21,31 +21,6 @@ final class TokenBucket {
     long tat();
 
     boolean compareAndSetTat(long expected, long next);
-  }
-
-  /** A bucket of its own: a scope's. */
-  static final class OwnCell implements Cell {
-    private static final VarHandle TAT;
-
-    static {
-      try {
-        TAT = MethodHandles.lookup().findVarHandle(OwnCell.class, "tat", long.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
-    private volatile long tat;
-
-    @Override
-    public long tat() {
-      return tat;
-    }
-
-    @Override
-    public boolean compareAndSetTat(long expected, long next) {
-      return TAT.compareAndSet(this, expected, next);
-    }
   }
 
   private final long originNanos;
@@ -59,15 +34,29 @@ final class TokenBucket {
     this.tolerance = (rate.count() - 1) * interval;
   }
 
-  boolean tryTake(Cell cell, long nowNanos) {
+  /** Returned by {@link #taken} for a refusal: the bits of a NaN, never a number's. */
+  static final long REFUSED = -1L;
+
+  /** The number after a connection at {@code nowNanos} takes a token from {@code bits}, or {@link #REFUSED}. */
+  long taken(long bits, long nowNanos) {
     double t = nowNanos - originNanos;
+    double next = Math.max(Double.longBitsToDouble(bits), t);
+    return next - t > tolerance ? REFUSED : Double.doubleToRawLongBits(next + interval);
+  }
+
+  /** The number after giving back a token taken for a connection that another rule then refused. */
+  long refunded(long bits) {
+    return Double.doubleToRawLongBits(Double.longBitsToDouble(bits) - interval);
+  }
+
+  boolean tryTake(Cell cell, long nowNanos) {
     for (;;) {
       long bits = cell.tat();
-      double next = Math.max(Double.longBitsToDouble(bits), t);
-      if (next - t > tolerance) {
+      long next = taken(bits, nowNanos);
+      if (next == REFUSED) {
         return false;
       }
-      if (cell.compareAndSetTat(bits, Double.doubleToRawLongBits(next + interval))) {
+      if (cell.compareAndSetTat(bits, next)) {
         return true;
       }
     }
@@ -77,14 +66,14 @@ final class TokenBucket {
   void refund(Cell cell) {
     for (;;) {
       long bits = cell.tat();
-      if (cell.compareAndSetTat(bits, Double.doubleToRawLongBits(Double.longBitsToDouble(bits) - interval))) {
+      if (cell.compareAndSetTat(bits, refunded(bits))) {
         return;
       }
     }
   }
 
-  /** The cell holds its whole burst: equal to a new one. */
-  boolean isFull(Cell cell, long nowNanos) {
-    return Double.longBitsToDouble(cell.tat()) <= nowNanos - originNanos;
+  /** A number that holds its whole burst: equal to a new bucket's. */
+  boolean isFull(long bits, long nowNanos) {
+    return Double.longBitsToDouble(bits) <= nowNanos - originNanos;
   }
 }

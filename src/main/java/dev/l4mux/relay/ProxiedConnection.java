@@ -65,6 +65,7 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
   private Relay relay;
   private AtomicLong activeCell;
   private long sniffNanos = -1;
+  private long admittedNanos; // when the listener's limits admitted it (System.nanoTime)
   private long connectNanos = -1;
   private String closeReason;
   private Admission admission;
@@ -196,7 +197,11 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
    */
   private boolean admitToListener() {
     InetSocketAddress source = clientAddress();
-    admission = listenerRuntime.state().limiters().admitListener(listener.name(), source == null ? null : source.getAddress());
+    // When the client arrived, for the rates: its accept, or (a trusted peer: its PROXY header may
+    // come up to timeouts.proxyHeader later) the moment the header was read, else a slow header
+    // would count as an arrival long past and use up the bucket's burst.
+    admittedNanos = policies.trusts(identity.peer()) ? System.nanoTime() : acceptedNanos;
+    admission = listenerRuntime.state().limiters().admitListener(listener.name(), source == null ? null : source.getAddress(), admittedNanos);
     String refusal = admission.refusal();
     if (refusal == null) {
       return true;
@@ -278,7 +283,9 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
         refuse("denied");
         return;
       }
-      String refusal = admission.admitRoute(route.name(), source.getAddress());
+      // When the route was decided: the clock was read when sniffing ended (unsniffed: at admission).
+      long decidedNanos = sniffNanos < 0 ? admittedNanos : acceptedNanos + sniffNanos;
+      String refusal = admission.admitRoute(route.name(), source.getAddress(), decidedNanos);
       if (refusal != null) { // the route's limits: answered in the client's protocol
         listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
         refuse(refusal);

@@ -51,7 +51,7 @@ final class Flow {
   private final long id;
   private final UdpListener listener;
   private final ListenerSocket socket;
-  private final long startNanos = System.nanoTime();
+  private final long startNanos;
   private final Instant started = Instant.now();
   private volatile InetSocketAddress client;
   private final FlowIdentity identity;
@@ -61,7 +61,7 @@ final class Flow {
   private int heldBytes;
   private ScheduledFuture<?> sniffTimer;
   private ScheduledFuture<?> idleTimer;
-  private long lastActivityNanos = startNanos;
+  private long lastActivityNanos;
   private Duration udpIdle;
   private volatile Sniffed facts;
   private volatile RouteConfig route;
@@ -79,8 +79,11 @@ final class Flow {
   private volatile long bytesUp;
   private volatile long bytesDown;
 
-  Flow(UdpListener listener, ListenerSocket socket, InetSocketAddress client, FlowIdentity identity, FlowAdmission admission) {
+  Flow(UdpListener listener, ListenerSocket socket, InetSocketAddress client, FlowIdentity identity, FlowAdmission admission,
+      long startNanos) {
     this.id = listener.flows().nextId();
+    this.startNanos = startNanos;
+    this.lastActivityNanos = startNanos;
     this.listener = listener;
     this.socket = socket;
     this.client = client;
@@ -186,13 +189,13 @@ final class Flow {
     if ("quic".equals(decided.protocol())) {
       keys.quicStarted(held.get(0));
     }
-    long sniffNanos = System.nanoTime() - startNanos;
-    sniffMs = TimeUnit.NANOSECONDS.toMillis(sniffNanos);
-    listener.state().metrics().sniffed(listener.name(), decided.protocol(), sniffNanos); // l4mux_sniff_seconds, as for TCP
-    decide(table, decided);
+    long decidedNanos = System.nanoTime();
+    sniffMs = TimeUnit.NANOSECONDS.toMillis(decidedNanos - startNanos);
+    listener.state().metrics().sniffed(listener.name(), decided.protocol(), decidedNanos - startNanos); // l4mux_sniff_seconds, as for TCP
+    decide(table, decided, decidedNanos);
   }
 
-  private void decide(RouteTable table, Sniffed decided) {
+  private void decide(RouteTable table, Sniffed decided, long decidedNanos) {
     InetSocketAddress source = identity.client();
     RouteDecision decision = table.decide(new RouteRequest(
         id, listener.name(), decided, source.getAddress().getHostAddress(), source.getPort()));
@@ -203,7 +206,7 @@ final class Flow {
       end(null);
       return;
     }
-    String refusal = admission.toRoute(listener.policies(), forward.route(), source.getAddress());
+    String refusal = admission.toRoute(listener.policies(), forward.route(), source.getAddress(), decidedNanos);
     if (refusal != null) { // the route's access list or limits: nothing is answered (no protocol to answer in)
       listener.refused(refusal, held.size());
       end(null);

@@ -36,15 +36,17 @@ final class FlowAdmission {
    * takes no rate token); a refusal holds nothing.
    *
    * @param tableFull {@code defaults.limits.maxUdpFlows} flows are open
+   * @param startNanos when the flow started ({@link System#nanoTime}; the flow's own start time)
    */
-  static Outcome toListener(ClientPolicies policies, Limiters limiters, String listener, InetAddress client, boolean tableFull) {
+  static Outcome toListener(ClientPolicies policies, Limiters limiters, String listener, InetAddress client, boolean tableFull,
+      long startNanos) {
     if (!policies.listenerAccess().allows(client)) {
       return new Refused(DENIED);
     }
     if (tableFull) {
       return new Refused(UdpMetrics.FLOW_LIMIT);
     }
-    Admission admission = limiters.admitFlow(listener, client);
+    Admission admission = limiters.admitFlow(listener, client, startNanos);
     if (admission.refusal() != null) {
       return new Refused(admission.refusal());
     }
@@ -54,13 +56,14 @@ final class FlowAdmission {
   /**
    * The route's access list, then its limits.
    *
+   * @param nowNanos when the route was decided ({@link System#nanoTime}, read once by the flow)
    * @return null when admitted, else the refusal reason
    */
-  String toRoute(ClientPolicies policies, RouteConfig route, InetAddress client) {
+  String toRoute(ClientPolicies policies, RouteConfig route, InetAddress client, long nowNanos) {
     if (!policies.routeAccess(route).allows(client)) {
       return DENIED;
     }
-    return admission.admitRoute(route.name(), client);
+    return admission.admitRoute(route.name(), client, nowNanos);
   }
 
   /** Gives back every slot (listener and route); later calls do nothing. */

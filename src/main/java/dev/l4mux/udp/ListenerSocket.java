@@ -87,15 +87,16 @@ final class ListenerSocket extends ChannelInboundHandlerAdapter {
       return null;
     }
     int max = listener.state().routeTable().config().defaults().maxUdpFlows();
+    long startNanos = System.nanoTime(); // the flow's start, read once: its limits and its age use it
     FlowAdmission.Outcome outcome = FlowAdmission.toListener(listener.policies(), listener.state().limiters(), listener.name(),
-        identity.client().getAddress(), listener.flows().size() >= max);
+        identity.client().getAddress(), listener.flows().size() >= max, startNanos);
     if (outcome instanceof FlowAdmission.Refused refused) {
       listener.refused(refused.reason(), 1);
       datagram.release();
       return null;
     }
     FlowAdmission admission = ((FlowAdmission.Admitted) outcome).admission();
-    Flow flow = new Flow(listener, this, peer, identity, admission);
+    Flow flow = new Flow(listener, this, peer, identity, admission, startNanos);
     if (!listener.flows().admit(flow, max)) { // another loop took the last slot meanwhile
       admission.release();
       listener.refused(UdpMetrics.FLOW_LIMIT, 1);

@@ -94,6 +94,36 @@ class LimitersTest {
   }
 
   @Test
+  void ratesCountByTheArrivalTimeTheCallerGivesNotByTheClock() {
+    ScopeLimiter s = new ScopeLimiter(new Limits(0, 0, new Limits.Rate(1, Duration.ofHours(1)), null), 100, 0);
+    List<Admission> held = new ArrayList<>();
+    assertNull(admit(s, ip(1), 0, held));
+    assertEquals(Admission.RATE, admit(s, ip(1), 0, held));
+    assertNull(admit(s, ip(1), 3600 * SECOND, held), "an hour later by the connection's accept time");
+    assertEquals(Admission.RATE, admit(s, ip(1), 3600 * SECOND, held));
+  }
+
+  @Test
+  void ipv6SourcesAreCountedByAllTheirBitsAndApartFromIpv4() throws UnknownHostException {
+    ScopeLimiter s = new ScopeLimiter(new Limits(0, 1, null, null), 100, 0);
+    List<Admission> held = new ArrayList<>();
+    List<InetAddress> sources = List.of(
+        InetAddress.getByName("fd00::a00:1"), // the low 32 bits of 10.0.0.1, in a ULA
+        InetAddress.getByName("fd00:0:0:1::a00:1"), // differs only in the high 64 bits
+        InetAddress.getByName("fd00::1:a00:1"), // differs only in the low 64 bits
+        InetAddress.getByName("::a00:1"), // IPv4-compatible (deprecated, RFC 4291 2.5.5.1): an IPv6 address
+        ip(0x000001)); // 10.0.0.1
+    for (InetAddress a : sources) {
+      assertNull(admit(s, a, 0, held), a + " is a source of its own");
+    }
+    for (InetAddress a : sources) {
+      assertEquals(Admission.LIMIT, admit(s, a, 0, held), a + " has its one connection");
+    }
+    assertEquals(Admission.LIMIT, admit(s, InetAddress.getByName("::ffff:10.0.0.1"), 0, held), "the IPv4-mapped form is 10.0.0.1");
+    assertEquals(5, s.trackedSources());
+  }
+
+  @Test
   void aHundredThousandDistinctSourcesKeepTheTableAtItsBound() {
     ScopeLimiter s = new ScopeLimiter(new Limits(0, 1, new Limits.Rate(1, Duration.ofHours(1)), null), 1000, 0);
     List<Admission> held = new ArrayList<>();
@@ -143,25 +173,25 @@ class LimitersTest {
         """;
     Limiters limiters = new Limiters();
     limiters.configure(ConfigParser.parse(ConfigFiles.parseText(yaml)));
-    Admission a = limiters.admitListener("edge", ip(1));
+    Admission a = limiters.admitListener("edge", ip(1), System.nanoTime());
     assertNull(a.refusal());
-    assertNull(a.admitRoute("r", ip(1)));
-    Admission b = limiters.admitListener("edge", ip(1));
+    assertNull(a.admitRoute("r", ip(1), System.nanoTime()));
+    Admission b = limiters.admitListener("edge", ip(1), System.nanoTime());
     assertNull(b.refusal());
-    assertEquals(Admission.LIMIT, b.admitRoute("r", ip(1)), "the route's maxConnections");
-    assertEquals(Admission.LIMIT, limiters.admitListener("edge", ip(1)).refusal(), "the listener's per-IP limit");
-    Admission c = limiters.admitListener("edge", ip(2));
+    assertEquals(Admission.LIMIT, b.admitRoute("r", ip(1), System.nanoTime()), "the route's maxConnections");
+    assertEquals(Admission.LIMIT, limiters.admitListener("edge", ip(1), System.nanoTime()).refusal(), "the listener's per-IP limit");
+    Admission c = limiters.admitListener("edge", ip(2), System.nanoTime());
     assertNull(c.refusal());
-    assertEquals(Admission.LIMIT, limiters.admitListener("edge", ip(3)).refusal(), "the node's maxConnections");
-    assertEquals(Admission.LIMIT, limiters.admitListener("other", ip(4)).refusal(), "the node's limit covers every listener");
+    assertEquals(Admission.LIMIT, limiters.admitListener("edge", ip(3), System.nanoTime()).refusal(), "the node's maxConnections");
+    assertEquals(Admission.LIMIT, limiters.admitListener("other", ip(4), System.nanoTime()).refusal(), "the node's limit covers every listener");
     limiters.configure(ConfigParser.parse(ConfigFiles.parseText(yaml)));
-    assertEquals(Admission.LIMIT, limiters.admitListener("edge", ip(3)).refusal(), "an unchanged reload keeps the counts");
+    assertEquals(Admission.LIMIT, limiters.admitListener("edge", ip(3), System.nanoTime()).refusal(), "an unchanged reload keeps the counts");
     a.release();
     b.release();
     c.release();
-    Admission d = limiters.admitListener("edge", ip(1));
+    Admission d = limiters.admitListener("edge", ip(1), System.nanoTime());
     assertNull(d.refusal());
-    assertNull(d.admitRoute("r", ip(1)));
+    assertNull(d.admitRoute("r", ip(1), System.nanoTime()));
     assertEquals(2, limiters.trackedSources("edge"), "sources 1 and 2 (3 and 4 were refused by the node first)");
   }
 
@@ -176,16 +206,16 @@ class LimitersTest {
         """;
     Limiters limiters = new Limiters();
     limiters.configure(ConfigParser.parse(ConfigFiles.parseText(yaml)));
-    Admission first = limiters.admitFlow("udp", ip(1));
+    Admission first = limiters.admitFlow("udp", ip(1), System.nanoTime());
     assertNull(first.refusal());
-    assertNull(first.admitRoute("r", ip(1)));
-    Admission second = limiters.admitFlow("udp", ip(2));
+    assertNull(first.admitRoute("r", ip(1), System.nanoTime()));
+    Admission second = limiters.admitFlow("udp", ip(2), System.nanoTime());
     assertNull(second.refusal());
-    assertEquals(Admission.LIMIT, second.admitRoute("r", ip(1)), "the route's per-IP limit counts flows too");
-    assertEquals(Admission.LIMIT, limiters.admitFlow("udp", ip(3)).refusal(), "the listener's maxConnections counts open flows");
-    Admission connection = limiters.admitListener("tcp", ip(4));
+    assertEquals(Admission.LIMIT, second.admitRoute("r", ip(1), System.nanoTime()), "the route's per-IP limit counts flows too");
+    assertEquals(Admission.LIMIT, limiters.admitFlow("udp", ip(3), System.nanoTime()).refusal(), "the listener's maxConnections counts open flows");
+    Admission connection = limiters.admitListener("tcp", ip(4), System.nanoTime());
     assertNull(connection.refusal(), "two open flows took none of the node's one connection");
     first.release();
-    assertNull(limiters.admitFlow("udp", ip(3)).refusal(), "an ended flow gave its slot back");
+    assertNull(limiters.admitFlow("udp", ip(3), System.nanoTime()).refusal(), "an ended flow gave its slot back");
   }
 }

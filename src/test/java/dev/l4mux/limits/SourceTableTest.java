@@ -1,122 +1,253 @@
 package dev.l4mux.limits;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
-/** The bound is exact, held entries stay, and loops racing on one client share one entry. */
+/**
+ * The bound is exact, held clients stay, eviction is CLOCK (fresh, then unused first), keys are
+ * all 128 bits, and loops racing on one client share one slot.
+ */
 class SourceTableTest {
 
-  /** An entry that is fresh when nothing holds it and it was never marked used. */
-  private static final class Counter extends SourceTable.Entry<Integer> {
-    volatile boolean used;
-
-    Counter(Integer key) {
-      super(key);
-    }
-
-    @Override
-    protected boolean isFresh(long nowNanos) {
-      return holds() == 0 && !used;
-    }
+  /** A client's value is fresh (evicting it loses nothing) while it is 0, as a new client's is. */
+  private static SourceTable table(int capacity) {
+    return new SourceTable(capacity, (value, now) -> value == 0);
   }
 
-  private static Counter add(SourceTable<Integer, Counter> t, int key) {
-    return t.findOrAdd(key, 0, (k, now) -> new Counter(k));
+  /** An IPv4-like key, as {@link SourceKeys} makes it. */
+  private static long lo(int key) {
+    return 0xFFFFL << 32 | key & 0xFFFF_FFFFL;
+  }
+
+  private static int add(SourceTable t, int key) {
+    return t.findOrAdd(0, lo(key), 0);
+  }
+
+  /** Adds a client and marks its value used, so only CLOCK's reference bit can spare it. */
+  private static int addUsed(SourceTable t, int key) {
+    int slot = add(t, key);
+    if (slot >= 0) {
+      t.setValue(slot, 1);
+    }
+    return slot;
+  }
+
+  private static boolean has(SourceTable t, int key) {
+    return t.find(0, lo(key)) >= 0;
   }
 
   @Test
   void findsWhatWasAddedAndAddsEachKeyOnce() {
-    SourceTable<Integer, Counter> t = new SourceTable<>(10);
-    assertNull(t.find(1));
-    Counter one = add(t, 1);
-    assertSame(one, t.find(1));
-    assertSame(one, add(t, 1));
+    SourceTable t = table(10);
+    assertEquals(-1, t.find(0, lo(1)));
+    int one = add(t, 1);
+    assertTrue(one >= 0);
+    assertEquals(one, t.find(0, lo(1)));
+    assertEquals(one, add(t, 1));
     assertEquals(1, t.size());
+    assertTrue(t.consistentAtRest());
   }
 
   @Test
   void neverHoldsMoreThanItsCapacityAndKeepsTheRecent() {
-    SourceTable<Integer, Counter> t = new SourceTable<>(1000);
+    SourceTable t = table(1000);
     for (int i = 0; i < 100_000; i++) {
-      add(t, i).used = true;
+      assertTrue(addUsed(t, i) >= 0);
       assertTrue(t.size() <= 1000);
-      assertTrue(i % 10_000 != 0 || t.indexMatchesSlots());
+      assertTrue(i % 10_000 != 0 || t.consistentAtRest());
     }
     assertEquals(1000, t.size());
-    assertNotNull(t.find(99_999));
-    assertNull(t.find(0));
+    assertTrue(has(t, 99_999));
+    assertTrue(!has(t, 0));
+    assertTrue(t.consistentAtRest());
   }
 
   @Test
-  void aHeldEntryIsNeverEvictedAndAFullTableHasNoRoom() {
-    SourceTable<Integer, Counter> t = new SourceTable<>(4);
-    List<Counter> held = new ArrayList<>();
+  void aHeldClientIsNeverEvictedAndAFullTableHasNoRoom() {
+    SourceTable t = table(4);
+    int[] held = new int[4];
     for (int i = 0; i < 4; i++) {
-      Counter c = add(t, i);
-      assertEquals(1, c.tryHold(0));
-      held.add(c);
+      held[i] = add(t, i);
+      assertEquals(1, t.tryHold(held[i], 0, lo(i), 0));
     }
-    assertNull(add(t, 99), "every slot holds open connections");
+    assertEquals(-1, add(t, 99), "every client holds open connections");
     for (int i = 0; i < 4; i++) {
-      assertSame(held.get(i), t.find(i));
+      assertEquals(held[i], t.find(0, lo(i)));
     }
-    held.get(2).release();
-    Counter newcomer = add(t, 99);
-    assertNotNull(newcomer, "the released one made room");
-    assertNull(t.find(2));
-    assertEquals(-1, held.get(2).tryHold(0), "an evicted entry takes no more holds");
+    t.release(held[2]);
+    assertTrue(add(t, 99) >= 0, "the released one made room");
+    assertTrue(!has(t, 2));
+    assertEquals(-1, t.tryHold(held[2], 0, lo(2), 0), "an evicted client takes no more holds in its old slot");
+    assertEquals(4, t.size());
+  }
+
+  @Test
+  void heldClientsSurviveAFloodOfAHundredThousandOthersWithTheirCounts() {
+    SourceTable t = table(100);
+    int[] held = new int[50];
+    for (int i = 0; i < 50; i++) {
+      held[i] = add(t, i);
+      for (int h = 0; h <= i % 3; h++) {
+        assertEquals(1, t.tryHold(held[i], 0, lo(i), 0));
+      }
+    }
+    int refused = 0;
+    for (int i = 1000; i < 101_000; i++) {
+      refused += addUsed(t, i) < 0 ? 1 : 0;
+      assertTrue(t.size() <= 100);
+    }
+    assertEquals(0, refused, "half the bound held leaves room for every newcomer");
+    for (int i = 0; i < 50; i++) {
+      assertEquals(held[i], t.find(0, lo(i)), "client " + i + " kept its slot");
+      assertEquals(1 + i % 3, t.holds(held[i]), "and its count");
+    }
+    assertEquals(100, t.size());
+    assertTrue(t.consistentAtRest());
   }
 
   @Test
   void tryHoldStopsAtItsMaximum() {
-    Counter c = add(new SourceTable<>(2), 1);
-    assertEquals(1, c.tryHold(2));
-    assertEquals(1, c.tryHold(2));
-    assertEquals(0, c.tryHold(2));
-    c.release();
-    assertEquals(1, c.tryHold(2));
+    SourceTable t = table(2);
+    int slot = add(t, 1);
+    assertEquals(1, t.tryHold(slot, 0, lo(1), 2));
+    assertEquals(1, t.tryHold(slot, 0, lo(1), 2));
+    assertEquals(0, t.tryHold(slot, 0, lo(1), 2));
+    t.release(slot);
+    assertEquals(1, t.tryHold(slot, 0, lo(1), 2));
+    assertEquals(-1, t.tryHold(slot, 0, lo(2), 2), "another client's key does not match the slot");
+  }
+
+  @Test
+  void ipv6KeysAreAllTheirBits() {
+    SourceTable t = table(1000);
+    long prefix = 0xFD00_0000_0000_0000L; // a unique local prefix (RFC 4193)
+    List<Integer> slots = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      slots.add(t.findOrAdd(prefix | i, 1, 0)); // differ in the high 64 bits only
+      slots.add(t.findOrAdd(prefix, i + 2L, 0)); // differ in the low 64 bits only
+    }
+    assertEquals(400, slots.stream().distinct().count(), "400 keys, 400 slots");
+    assertEquals(400, t.size());
+    for (int i = 0; i < 200; i++) {
+      assertEquals(slots.get(2 * i), t.find(prefix | i, 1));
+      assertEquals(slots.get(2 * i + 1), t.find(prefix, i + 2L));
+    }
+    assertEquals(-1, t.find(prefix | 1, 3), "the high bits of one key and the low bits of another");
+    assertNotEquals(t.find(0, lo(1)), t.find(prefix, 1), "IPv4 and IPv6 never share a key");
+    assertTrue(t.consistentAtRest());
   }
 
   /**
-   * Threads add and hold many clients at once, through a table far smaller than the clients: a
-   * client's holds are never split over two entries (its count would be lost), and at rest every
-   * indexed entry has a slot of its own, so the table holds at most its capacity.
+   * CLOCK: with the table full, newcomers take the place of clients unused since they were added
+   * (or the hand last passed) before clients looked up since, and fresh clients (nothing lost by
+   * evicting them) go first. Approximately: a newcomer looks at its own 16 candidates first, and
+   * the hand clears a used client's bit as it passes, so a few used clients go too (the bounds
+   * below leave room for that, and the table is deterministic: same keys, same result).
    */
   @Test
-  void racingThreadsKeepTheBoundAndOneEntryPerClient() throws Exception {
-    int threads = 4;
-    int capacity = 64;
-    SourceTable<Integer, Counter> t = new SourceTable<>(capacity);
+  void evictionTakesFreshThenUnusedClientsFirst() {
+    SourceTable t = table(1000);
+    for (int i = 0; i < 1000; i++) {
+      addUsed(t, i);
+    }
+    for (int i = 0; i < 1000; i += 2) {
+      has(t, i); // used since: its reference bit is set
+    }
+    for (int i = 1000; i < 1500; i++) {
+      assertTrue(addUsed(t, i) >= 0);
+      has(t, i); // and used again
+    }
+    int usedKept = 0;
+    int unusedKept = 0;
+    for (int i = 0; i < 1000; i++) {
+      if (has(t, i)) {
+        usedKept += i % 2 == 0 ? 1 : 0;
+        unusedKept += i % 2 == 1 ? 1 : 0;
+      }
+    }
+    String kept = "kept: used " + usedKept + " of 500, unused " + unusedKept + " of 500";
+    assertTrue(usedKept >= 425, kept); // CLOCK is approximate: the hand clears a used bit as it passes
+    assertTrue(unusedKept <= 100, kept);
+
+    SourceTable fresh = table(100);
+    for (int i = 0; i < 100; i++) {
+      if (i % 10 == 0) {
+        add(fresh, i); // value 0: fresh
+      } else {
+        addUsed(fresh, i);
+        has(fresh, i);
+      }
+    }
+    for (int i = 100; i < 110; i++) {
+      assertTrue(addUsed(fresh, i) >= 0);
+      has(fresh, i);
+    }
+    int freshKept = 0;
+    int othersKept = 0;
+    for (int i = 0; i < 100; i++) {
+      freshKept += i % 10 == 0 && has(fresh, i) ? 1 : 0;
+      othersKept += i % 10 != 0 && has(fresh, i) ? 1 : 0;
+    }
+    String freshFirst = "kept: fresh " + freshKept + " of 10, used " + othersKept + " of 90";
+    assertTrue(freshKept <= 5 && othersKept >= 85, freshFirst);
+  }
+
+  /**
+   * Two threads (the two event loops) add, hold and release clients through a table far smaller
+   * than the clients: the table never exceeds its bound, a held client's slot stays its one slot,
+   * and with a maximum of one hold per client the two never hold the same client at once (a
+   * count split over two slots would let both).
+   */
+  @Test
+  void twoThreadsKeepTheBoundAndOneSlotPerClient() throws Exception {
+    racing(2, 64, 200, 300_000);
+  }
+
+  @Test
+  void fourThreadsKeepTheBoundAndOneSlotPerClient() throws Exception {
+    racing(4, 64, 500, 100_000);
+  }
+
+  private static void racing(int threads, int capacity, int clients, int rounds) throws Exception {
+    SourceTable t = table(capacity);
     AtomicInteger split = new AtomicInteger();
+    AtomicInteger overBound = new AtomicInteger();
+    AtomicInteger holdsTaken = new AtomicInteger();
+    AtomicIntegerArray holders = new AtomicIntegerArray(clients);
     CyclicBarrier start = new CyclicBarrier(threads);
     List<Thread> workers = new ArrayList<>();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     for (int w = 0; w < threads; w++) {
       int worker = w;
       Thread thread = new Thread(() -> {
         try {
           start.await();
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-        for (int i = 0; i < 200_000; i++) {
-          int key = (i * 31 + worker) % 500; // shared keys: several threads add the same client
-          Counter c = add(t, key);
-          if (c == null || c.tryHold(0) < 0) {
-            continue; // no room, or evicted between the lookup and the hold
+          for (int i = 0; i < rounds; i++) {
+            int key = (i * 31 + worker * 7) % clients; // shared keys: the threads add the same clients
+            int slot = add(t, key);
+            if (t.size() > capacity) {
+              overBound.incrementAndGet();
+            }
+            if (slot < 0 || t.tryHold(slot, 0, lo(key), 1) != 1) {
+              continue; // no room, evicted meanwhile, or the other thread holds it
+            }
+            holdsTaken.incrementAndGet();
+            if (holders.incrementAndGet(key) != 1 || t.find(0, lo(key)) != slot) {
+              split.incrementAndGet();
+            }
+            holders.decrementAndGet(key);
+            t.release(slot);
           }
-          if (t.find(key) != c) {
-            split.incrementAndGet(); // a held entry must stay the client's one entry
-          }
-          c.release();
+        } catch (Throwable e) {
+          failures.add(e);
         }
       });
       thread.start();
@@ -125,8 +256,15 @@ class SourceTableTest {
     for (Thread thread : workers) {
       thread.join();
     }
-    assertEquals(0, split.get(), "times a held client's entry was not the one in the table");
+    assertEquals(List.of(), failures);
+    assertEquals(0, split.get(), "times a held client was held twice or had another slot");
+    assertEquals(0, overBound.get(), "times the table was seen past its bound");
+    assertTrue(holdsTaken.get() > rounds / 2, "holds taken: " + holdsTaken.get());
     assertTrue(t.size() <= capacity);
-    assertTrue(t.indexMatchesSlots(), "every indexed entry is live and in a slot of its own");
+    assertTrue(t.consistentAtRest(), "every slot empty or live, as many live as the size, no client twice");
+    for (int key = 0; key < clients; key++) {
+      int slot = t.find(0, lo(key));
+      assertTrue(slot < 0 || t.holds(slot) == 0, "every hold given back");
+    }
   }
 }
