@@ -1,10 +1,10 @@
 package dev.l4mux.limits;
 
+import io.netty.util.NetUtil;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteOrder;
 
 /**
@@ -17,6 +17,7 @@ public final class SourceKeys {
 
   private static final long V4_MAPPED = 0xFFFFL << 32;
   private static final VarHandle BIG_ENDIAN = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle BIG_ENDIAN_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
   private SourceKeys() {}
 
@@ -33,51 +34,18 @@ public final class SourceKeys {
   }
 
   /**
-   * The key of an address literal ({@code 203.0.113.7}, {@code 2001:db8::1}), as {hi, lo}; a string
-   * that is no address literal (no client address known) is the unspecified address {@code ::}, which
-   * no client has.
+   * The key of an address literal ({@code 203.0.113.7}, {@code 2001:db8::1}), as {hi, lo}, the
+   * same as {@link #hi}/{@link #lo} of the address it names; a string that is no address literal
+   * (no client address known) is the unspecified address {@code ::}, which no client has.
    */
   public static long[] ofLiteral(String literal) {
-    long v4 = ipv4(literal);
-    if (v4 >= 0) {
-      return new long[] {0, V4_MAPPED | v4};
+    byte[] ip = NetUtil.createByteArrayFromIpAddressString(literal); // parses, never looks up a name
+    if (ip == null) {
+      return new long[] {0, 0};
     }
-    if (literal.indexOf(':') >= 0) {
-      try {
-        InetAddress a = InetAddress.getByName(literal); // a literal with ':' is parsed, never looked up
-        return new long[] {hi(a), lo(a)};
-      } catch (UnknownHostException | SecurityException notALiteral) {
-        // falls through to the unspecified address
-      }
+    if (ip.length == 4) {
+      return new long[] {0, V4_MAPPED | (int) BIG_ENDIAN_INT.get(ip, 0) & 0xFFFF_FFFFL};
     }
-    return new long[] {0, 0};
-  }
-
-  /** A dotted-quad IPv4 literal's 32 bits, or -1. */
-  private static long ipv4(String s) {
-    long value = 0;
-    int part = 0;
-    int digits = 0;
-    int parts = 1;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '.') {
-        if (digits == 0 || ++parts > 4) {
-          return -1;
-        }
-        value = value << 8 | part;
-        part = 0;
-        digits = 0;
-      } else if (c >= '0' && c <= '9' && digits < 3) {
-        part = part * 10 + (c - '0');
-        digits++;
-        if (part > 255) {
-          return -1;
-        }
-      } else {
-        return -1;
-      }
-    }
-    return parts == 4 && digits > 0 ? value << 8 | part : -1;
+    return new long[] {(long) BIG_ENDIAN.get(ip, 0), (long) BIG_ENDIAN.get(ip, 8)};
   }
 }
