@@ -16,6 +16,10 @@ final class SourceSlots {
   static final int BUCKETS = 4;
   static final int PER_BUCKET = 4;
   private static final int LONGS_PER_SLOT = 4;
+  /** Offsets in a slot from its state word ({@link #at}): the key's two halves, then the value. */
+  static final int KEY_HI = 1;
+  static final int KEY_LO = 2;
+  static final int VALUE = 3;
   /**
    * Longs before slot 0. G1 places an array this large (humongous: at least half a region) at the
    * start of a region and never moves it; its elements start 16 bytes in, so 14 longs more put

@@ -108,7 +108,7 @@ public final class SourceTable {
 
   private boolean holdsKey(int slot, long hi, long lo) {
     int at = SourceSlots.at(slot);
-    return words[at + 1] == hi && words[at + 2] == lo;
+    return words[at + SourceSlots.KEY_HI] == hi && words[at + SourceSlots.KEY_LO] == lo;
   }
 
   /** The client's live slot, or -1; marks it used. */
@@ -188,7 +188,7 @@ public final class SourceTable {
       if (phase == EMPTY) {
         empty = empty < 0 ? slot : empty;
       } else if (phase == LIVE && holdsOf(s) == 0) {
-        int rank = freshness.isFresh(words[SourceSlots.at(slot) + 3], nowNanos) ? 3 : (s & REF) == 0 ? 2 : 1;
+        int rank = freshness.isFresh(words[SourceSlots.at(slot) + SourceSlots.VALUE], nowNanos) ? 3 : (s & REF) == 0 ? 2 : 1;
         if (rank > victimRank) {
           victim = slot;
           victimRank = rank;
@@ -245,9 +245,9 @@ public final class SourceTable {
       return false;
     }
     int at = SourceSlots.at(slot);
-    words[at + 1] = hi;
-    words[at + 2] = lo;
-    words[at + 3] = 0; // a new client's value: a full bucket, no binding
+    words[at + SourceSlots.KEY_HI] = hi;
+    words[at + SourceSlots.KEY_LO] = lo;
+    words[at + SourceSlots.VALUE] = 0; // a new client's value: a full bucket, no binding
     LONGS.setVolatile(words, at, claimed & ~PHASE | TENTATIVE);
     return true;
   }
@@ -300,7 +300,7 @@ public final class SourceTable {
       if (phase(s) != LIVE || holdsOf(s) != 0) {
         continue;
       }
-      if ((s & REF) == 0 || freshness.isFresh(words[SourceSlots.at(slot) + 3], nowNanos)) {
+      if ((s & REF) == 0 || freshness.isFresh(words[SourceSlots.at(slot) + SourceSlots.VALUE], nowNanos)) {
         if (evict(slot, s)) {
           hand.set(start + i + 1); // a hint: two loops moving it at once only look at some slots twice
           return true;
@@ -358,15 +358,15 @@ public final class SourceTable {
 
   /** The slot's value word (meaningful while the caller holds the slot or validates its key). */
   public long value(int slot) {
-    return (long) LONGS.getVolatile(words, SourceSlots.at(slot) + 3);
+    return (long) LONGS.getVolatile(words, SourceSlots.at(slot) + SourceSlots.VALUE);
   }
 
   public boolean compareAndSetValue(int slot, long expected, long next) {
-    return LONGS.compareAndSet(words, SourceSlots.at(slot) + 3, expected, next);
+    return LONGS.compareAndSet(words, SourceSlots.at(slot) + SourceSlots.VALUE, expected, next);
   }
 
   public void setValue(int slot, long value) {
-    LONGS.setVolatile(words, SourceSlots.at(slot) + 3, value);
+    LONGS.setVolatile(words, SourceSlots.at(slot) + SourceSlots.VALUE, value);
   }
 
   /**
@@ -384,7 +384,7 @@ public final class SourceTable {
       if (phase == LIVE) {
         live++;
         int at = SourceSlots.at(slot);
-        if (!keys.add(words[at + 1] + "/" + words[at + 2])) {
+        if (!keys.add(words[at + SourceSlots.KEY_HI] + "/" + words[at + SourceSlots.KEY_LO])) {
           return false;
         }
       }
