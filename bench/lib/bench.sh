@@ -149,15 +149,16 @@ tree_cpu() {
   echo "$total"
 }
 
-# CPU time (clock ticks) of the threads that carry the traffic: an l4mux JVM's event loops (no
-# JIT compiler, GC or timer threads), all of any other proxy (nginx: master and workers).
+# CPU time (clock ticks) of the threads that carry the traffic: an l4mux JVM's event loops (Vert.x's
+# and, on io_uring, its UDP loops; no JIT compiler, GC or timer threads), all of any other proxy
+# (nginx: master and workers).
 loop_cpu() { # pid
   local total=0 task v
   [ -n "${1:-}" ] || { echo 0; return; }
   case $(cat "/proc/$1/comm" 2>/dev/null) in
     java)
       for task in /proc/"$1"/task/*; do
-        [ "$(cat "$task/comm" 2>/dev/null)" = vert.x-eventloo ] || continue
+        case $(cat "$task/comm" 2>/dev/null) in vert.x-eventloo | l4mux-udp-loop-) ;; *) continue ;; esac
         v=$(awk '{sub(/.*\) /, ""); print $12 + $13}' "$task/stat" 2>/dev/null) && total=$((total + ${v:-0}))
       done
       echo "$total" ;;

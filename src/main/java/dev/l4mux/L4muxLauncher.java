@@ -4,7 +4,6 @@ import dev.l4mux.config.ConfigError;
 import dev.l4mux.config.ConfigException;
 import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
-import dev.l4mux.config.L4muxConfig;
 import dev.l4mux.observe.LogFiles;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -39,8 +38,8 @@ import java.util.List;
  */
 public final class L4muxLauncher extends VertxApplication {
 
-  private L4muxLauncher(String[] args, boolean carriesUdp) {
-    super(args, new Hooks(carriesUdp), true, true);
+  private L4muxLauncher(String[] args) {
+    super(args, new Hooks(), true, true);
   }
 
   public static void main(String[] args) {
@@ -62,12 +61,11 @@ public final class L4muxLauncher extends VertxApplication {
       System.out.println(HELP_PREAMBLE);
     }
     String[] rewritten;
-    boolean carriesUdp;
     try {
       args = useLogDir(args);
       rewritten = rewriteConfArgument(args);
-      carriesUdp = checkConfigFile(rewritten);
-      NetworkTransport.choose(NetworkTransport.requested(), carriesUdp); // an impossible choice stops the start here
+      checkConfigFile(rewritten);
+      NetworkTransport.choose(NetworkTransport.requested()); // an impossible choice stops the start here
       if (List.of(args).contains("-cluster") || List.of(args).contains("--cluster") || List.of(args).contains("-c")) {
         useClusterConfig();
       }
@@ -81,7 +79,7 @@ public final class L4muxLauncher extends VertxApplication {
       System.exit(1);
       return;
     }
-    int code = new L4muxLauncher(rewritten, carriesUdp).launch();
+    int code = new L4muxLauncher(rewritten).launch();
     if (code != 0) {
       System.exit(code);
     }
@@ -173,26 +171,19 @@ public final class L4muxLauncher extends VertxApplication {
     }
   }
 
-  /**
-   * Fails fast, before Vert.x starts, when the configuration given by {@code -conf} is invalid;
-   * returns whether it has a UDP listener (which picks the transport, {@link NetworkTransport}).
-   */
-  private static boolean checkConfigFile(String[] args) {
-    boolean udp = false;
+  /** Fails fast, before Vert.x starts, when the configuration given by {@code -conf} is invalid. */
+  private static void checkConfigFile(String[] args) {
     for (int i = 0; i + 1 < args.length; i++) {
       if (args[i].equals("-conf") && args[i + 1].startsWith("{")) {
         JsonObject given = new JsonObject(args[i + 1]);
         String path = given.getString(ConfigSource.CONFIG_PATH_KEY);
-        L4muxConfig config = null;
         if (path != null) {
-          config = ConfigParser.parse(ConfigFiles.read(Path.of(path)));
+          ConfigParser.parse(ConfigFiles.read(Path.of(path)));
         } else if (given.getJsonObject(ConfigSource.INLINE_KEY) != null) {
-          config = ConfigParser.parse(given.getJsonObject(ConfigSource.INLINE_KEY));
+          ConfigParser.parse(given.getJsonObject(ConfigSource.INLINE_KEY));
         }
-        udp |= config != null && NetworkTransport.carriesUdp(config);
       }
     }
-    return udp;
   }
 
   /** {@code validate FILE}: prints one line per error; returns the process exit code. */
@@ -292,12 +283,7 @@ public final class L4muxLauncher extends VertxApplication {
   }
 
   private static final class Hooks implements VertxApplicationHooks {
-    private final boolean carriesUdp;
     private volatile boolean deployed;
-
-    Hooks(boolean carriesUdp) {
-      this.carriesUdp = carriesUdp;
-    }
 
     @Override
     public void afterVerticleDeployed(HookContext context) {
@@ -311,7 +297,7 @@ public final class L4muxLauncher extends VertxApplication {
 
     @Override
     public io.vertx.core.VertxBuilder createVertxBuilder(VertxOptions options) {
-      return NetworkTransport.vertxBuilder(options, carriesUdp);
+      return NetworkTransport.vertxBuilder(options);
     }
 
     /**

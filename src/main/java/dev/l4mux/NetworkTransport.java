@@ -17,12 +17,8 @@ import java.util.Locale;
  * request costs l4mux about a fifth less CPU (docs/performance.md). Docker's default seccomp profile and
  * {@code kernel.io_uring_disabled} forbid it, hence the fallback.
  *
- * <p>Except for a node whose configuration at start has a UDP listener: {@code auto} then takes
- * epoll first. Netty 4.2.12's io_uring datagram channel gives every socket two fixed arrays of 256
- * msghdr buffers (about 170 KiB of heap, measured, and native memory), and l4mux opens a socket per
- * flow, so many flows exhaust the heap (bench udp1000: 3,000 live flows filled 512 MiB, 0 datagrams/s
- * against nginx's 18,000; epoll 17,000); one flow on epoll also relays more datagrams per second
- * (docs/design.md, "Transport").
+ * <p>UDP sockets never take io_uring, whatever is chosen here: on an io_uring node they run on
+ * epoll event loops of their own ({@code udp.UdpSockets}, docs/design.md "Transport").
  */
 public final class NetworkTransport {
 
@@ -31,25 +27,11 @@ public final class NetworkTransport {
 
   private NetworkTransport() {}
 
-  /** A builder for a node's Vert.x with the chosen transport; no UDP listener known at start. */
+  /** A builder for a node's Vert.x with the chosen transport. */
   public static VertxBuilder vertxBuilder(VertxOptions options) {
-    return vertxBuilder(options, false);
-  }
-
-  /**
-   * A builder for a node's Vert.x with the chosen transport.
-   *
-   * @param carriesUdp whether the configuration the node starts with has a UDP listener
-   */
-  public static VertxBuilder vertxBuilder(VertxOptions options, boolean carriesUdp) {
     String requested = requested();
-    Transport chosen = choose(requested, carriesUdp);
-    if (requested.equals("auto") && carriesUdp && chosen == Transport.EPOLL && Transport.IO_URING != null
-        && Transport.IO_URING.available()) {
-      dev.l4mux.observe.NodeLog.info("UDP listeners configured: using epoll, not io_uring (Netty's io_uring datagram"
-          + " channel costs about 170 KiB of heap per UDP flow, native memory besides; L4MUX_TRANSPORT=io_uring insists)");
-    }
-    if (requested.equals("auto") && !carriesUdp && chosen != Transport.IO_URING && Transport.IO_URING != null
+    Transport chosen = choose(requested);
+    if (requested.equals("auto") && chosen != Transport.IO_URING && Transport.IO_URING != null
         && FALLBACK_LOGGED.compareAndSet(false, true)) {
       // Expected in a container under Docker's default seccomp profile (io_uring_setup denied) or
       // with kernel.io_uring_disabled: said once, then the node runs on the fallback.
@@ -77,18 +59,8 @@ public final class NetworkTransport {
    * @throws IllegalArgumentException for an unknown name, or a named transport this machine lacks
    */
   static Transport choose(String requested) {
-    return choose(requested, false);
-  }
-
-  /**
-   * The transport for a request, for a node whose starting configuration has a UDP listener or
-   * not ({@code auto} then prefers epoll, see the class comment).
-   *
-   * @throws IllegalArgumentException for an unknown name, or a named transport this machine lacks
-   */
-  static Transport choose(String requested, boolean carriesUdp) {
     return switch (requested) {
-      case "auto" -> carriesUdp ? firstAvailable(Transport.EPOLL, Transport.IO_URING) : firstAvailable(Transport.IO_URING, Transport.EPOLL);
+      case "auto" -> firstAvailable(Transport.IO_URING, Transport.EPOLL);
       case "io_uring", "io-uring", "iouring" -> insist("io_uring", Transport.IO_URING);
       case "epoll" -> insist("epoll", Transport.EPOLL);
       case "nio" -> Transport.NIO;
@@ -116,11 +88,6 @@ public final class NetworkTransport {
           + (cause == null ? "" : " (" + cause.getMessage() + ")"));
     }
     return transport;
-  }
-
-  /** Whether a configuration has a UDP listener ({@code auto} then prefers epoll). */
-  public static boolean carriesUdp(dev.l4mux.config.L4muxConfig config) {
-    return config.listeners().stream().anyMatch(l -> l.transport() == dev.l4mux.config.ListenerConfig.Transport.UDP);
   }
 
   /** The name of a node's transport, for its start-up line. */

@@ -17,6 +17,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One UDP listener ({@code transport: udp}): for every address and port, one datagram socket per
@@ -100,10 +101,14 @@ public final class UdpListenerVerticle extends VerticleBase {
     List<Future<Void>> closes = new ArrayList<>();
     for (ListenerSocket socket : sockets) {
       Promise<Void> closed = ((ContextInternal) context).promise();
-      socket.loop().execute(() -> {
-        socket.endAll("listener_closed");
-        socket.channel().close().addListener(done -> closed.complete());
-      });
+      try {
+        socket.loop().execute(() -> {
+          socket.endAll("listener_closed");
+          socket.channel().close().addListener(done -> closed.complete());
+        });
+      } catch (RejectedExecutionException e) {
+        closed.complete(); // the node's own UDP loops were shut down first: their sockets are closed
+      }
       closes.add(closed.future());
     }
     return Future.join(closes);

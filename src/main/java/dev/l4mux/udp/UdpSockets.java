@@ -1,14 +1,22 @@
 package dev.l4mux.udp;
 
+import dev.l4mux.NetworkTransport;
+import dev.l4mux.observe.NodeLog;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
@@ -18,10 +26,21 @@ import java.net.InetAddress;
 import java.net.StandardSocketOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Makes the datagram channels of the UDP data plane with the node's transport (io_uring, epoll
- * or NIO, as {@code relay.Sockets} does for TCP), on Vert.x's own event loops.
+ * Makes the datagram channels of the UDP data plane and gives the event loops they run on.
+ *
+ * <p>On an epoll or NIO node, Vert.x's own loops and transport, as {@code relay.Sockets} does for
+ * TCP. On an io_uring node, epoll loops of the data plane's own (as many as Vert.x has, one group
+ * per node, shut down with it), because Netty 4.2.12's io_uring datagram channel gives every
+ * socket two fixed arrays of 256 msghdr buffers (about 170 KiB of heap, measured) and l4mux opens
+ * a socket per flow: 1,000 flows took 805 MiB of RSS against 225 on epoll, and the default
+ * {@code maxUdpFlows} would take gigabytes. TCP keeps io_uring's cheaper connection churn
+ * (docs/design.md, "Transport"). A flow touches only Netty's loop scheduling and the event bus,
+ * never a Vert.x context, so its loop need not be one of Vert.x's.
  */
 final class UdpSockets {
 
@@ -42,17 +61,48 @@ final class UdpSockets {
    */
   static final int READS_PER_WAKEUP = 32;
 
-  private final Transport transport;
+  /** Each io_uring node's UDP epoll loops, by its Vert.x (tests run several nodes in one JVM). */
+  private static final Map<Vertx, EventLoopGroup> EPOLL_LOOPS = new ConcurrentHashMap<>();
+
+  private final Transport transport; // Vert.x's, or null: this data plane's own epoll loops
   private final List<EventLoop> loops;
 
   UdpSockets(Vertx vertx) {
     VertxInternal internal = (VertxInternal) vertx;
-    this.transport = internal.transport();
+    EventLoopGroup group = internal.nettyEventLoopGroup();
+    if (NetworkTransport.describe(vertx).equals("io_uring") && Epoll.isAvailable()) {
+      group = EPOLL_LOOPS.computeIfAbsent(vertx, node -> epollLoops(internal));
+      this.transport = null;
+    } else {
+      this.transport = internal.transport();
+    }
     List<EventLoop> all = new ArrayList<>();
-    for (EventExecutor executor : internal.nettyEventLoopGroup()) {
+    for (EventExecutor executor : group) {
       all.add((EventLoop) executor);
     }
     this.loops = List.copyOf(all);
+  }
+
+  /** A node's epoll loops for UDP: as many as its Vert.x loops, shut down when its Vert.x closes. */
+  private static EventLoopGroup epollLoops(VertxInternal vertx) {
+    int threads = count(vertx.nettyEventLoopGroup());
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("l4mux-udp-loop", true),
+        EpollIoHandler.newFactory());
+    vertx.addCloseHook(completion -> {
+      EPOLL_LOOPS.remove(vertx, group);
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(done -> completion.succeed());
+    });
+    NodeLog.info("UDP listeners on " + threads + " epoll event loops of their own (Netty's io_uring datagram channel costs"
+        + " about 170 KiB of heap per UDP flow); TCP stays on io_uring");
+    return group;
+  }
+
+  private static int count(EventLoopGroup group) {
+    int n = 0;
+    for (EventExecutor ignored : group) {
+      n++;
+    }
+    return n;
   }
 
   List<EventLoop> eventLoops() {
@@ -62,7 +112,7 @@ final class UdpSockets {
   /** An unregistered listening datagram socket with SO_REUSEPORT: one per loop (and node) per port. */
   @SuppressWarnings("deprecation")
   DatagramChannel newListenerChannel(InetAddress bindHost) {
-    DatagramChannel channel = transport.datagramChannel(family(bindHost));
+    DatagramChannel channel = newChannel(bindHost);
     configure(channel, MAX_DATAGRAM);
     channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
     if (channel instanceof EpollDatagramChannel) {
@@ -78,7 +128,7 @@ final class UdpSockets {
   /** An unregistered socket for one flow's backend (connected, so it hears only its backend). */
   @SuppressWarnings("deprecation")
   DatagramChannel newBackendChannel(InetAddress backendHost) {
-    DatagramChannel channel = transport.datagramChannel(family(backendHost));
+    DatagramChannel channel = newChannel(backendHost);
     configure(channel, MAX_BACKEND_DATAGRAM);
     return channel;
   }
@@ -87,6 +137,13 @@ final class UdpSockets {
     channel.config().setAllocator(ByteBufAllocator.DEFAULT);
     channel.config().setRecvByteBufAllocator(
         new FixedRecvByteBufAllocator(readBuffer).maxMessagesPerRead(READS_PER_WAKEUP));
+  }
+
+  private DatagramChannel newChannel(InetAddress address) {
+    if (transport == null) {
+      return new EpollDatagramChannel(address instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET);
+    }
+    return transport.datagramChannel(family(address));
   }
 
   /** Vert.x 5.0's transport SPI still takes Netty's deprecated family type (its only overload). */
