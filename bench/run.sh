@@ -12,9 +12,9 @@
 # BENCH_PROXIES (default "direct haproxy nginx l4mux"), L4MUX_JFR (any value: JFR per l4mux),
 # L4MUX_BASELINE_JAR (another build run as proxy "l4mux-base" in every scenario, to measure a
 # change side by side with the build before it), L4MUX_BASELINE_OPTS (extra JVM options for
-# "l4mux-base" only), L4MUX_TRANSPORT2 (io_uring, epoll or nio: the
-# jar also run on that transport as proxy "l4mux-TRANSPORT" in every scenario), BENCH_QUIC_WORKERS
-# (QUIC clients at a time, default 8), BENCH_GTLSCLIENT / BENCH_GTLSSERVER (ngtcp2's programs).
+# "l4mux-base" only; alone, "l4mux-base" is the jar under test again with them, e.g.
+# -Dl4mux.transport=io_uring for a second transport), BENCH_QUIC_WORKERS (QUIC clients at a
+# time, default 8), BENCH_GTLSCLIENT / BENCH_GTLSSERVER (ngtcp2's programs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
     --pin) PIN=1 ;;
     --only) ONLY=${2:?--only needs a scenario}; shift ;;
     --only=*) ONLY=${1#--only=} ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -71,15 +71,11 @@ if [ -z "${L4MUX_JAVA2+set}" ]; then
 fi
 [ "$MODE" = smoke ] && L4MUX_JAVA2=""
 L4MUX_BASELINE_JAR=${L4MUX_BASELINE_JAR:-}
-[ "$MODE" = smoke ] && L4MUX_BASELINE_JAR=""
+L4MUX_BASELINE_OPTS=${L4MUX_BASELINE_OPTS:-}
+[ "$MODE" = smoke ] && L4MUX_BASELINE_JAR="" && L4MUX_BASELINE_OPTS=""
 [ -z "$L4MUX_BASELINE_JAR" ] || [ -f "$L4MUX_BASELINE_JAR" ] || { echo "bench: no jar at L4MUX_BASELINE_JAR=$L4MUX_BASELINE_JAR" >&2; exit 2; }
-L4MUX_TRANSPORT2=${L4MUX_TRANSPORT2:-}
-[ "$MODE" = smoke ] && L4MUX_TRANSPORT2=""
-case $L4MUX_TRANSPORT2 in
-  "") L4MUX_TRANSPORT2_PROXY="" ;;
-  io_uring | epoll | nio) L4MUX_TRANSPORT2_PROXY=l4mux-$L4MUX_TRANSPORT2 ;;
-  *) echo "bench: L4MUX_TRANSPORT2 must be io_uring, epoll or nio, not $L4MUX_TRANSPORT2" >&2; exit 2 ;;
-esac
+# Options alone: "l4mux-base" is the jar under test in another setting (built below when missing).
+[ -n "$L4MUX_BASELINE_JAR" ] || [ -z "$L4MUX_BASELINE_OPTS" ] || L4MUX_BASELINE_JAR=$L4MUX_JAR
 L4MUX_JVM_OPTS=${L4MUX_JVM_OPTS:--Xmx512m}
 L4MUX_BUILD_DIR=${L4MUX_BUILD_DIR:-$ROOT/target}
 

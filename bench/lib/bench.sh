@@ -323,7 +323,6 @@ proxy_port() { # proxy kind(mux-http|mux-tls|raw|hold|udp|stock-http|stock-tls|l
       case $2 in mux-http) echo 18080 ;; mux-tls | term) echo 18443 ;; raw) echo 15201 ;; hold) echo 15300 ;; udp) echo 15400 ;;
         stock-http) echo 18180 ;; stock-tls | reenc) echo 18543 ;; lb) echo 18091 ;; quic) echo 18443 ;; esac
       return ;;
-    "$L4MUX_TRANSPORT2_PROXY") base=28000 ;; # before l4mux-*: the same jar on a second transport
     haproxy) base=20000 ;;
     nginx) base=21000 ;;
     l4mux) base=22000 ;;
@@ -356,11 +355,11 @@ start_nginx() {
   record_children "$PROXY_PID" nginx-stream
 }
 
-# start_l4mux NAME JAVA [JAR [TRANSPORT]]: starts the jar and waits for /ready; sets PROXY_PID and
+# start_l4mux NAME JAVA [JAR]: starts the jar and waits for /ready; sets PROXY_PID and
 # STARTUP_MS. Other instances than "l4mux" get the ports of their proxy_port base (220xx -> 230xx,
-# 240xx, ...). TRANSPORT (L4MUX_TRANSPORT of that process) defaults to the environment's.
+# 240xx, ...).
 start_l4mux() {
-  local name=$1 java=$2 jar=${3:-$L4MUX_JAR} transport=${4:-${L4MUX_TRANSPORT:-}} conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() base_opts=() t0 prefix
+  local name=$1 java=$2 jar=${3:-$L4MUX_JAR} conf=$BENCH/l4mux.yaml admin=127.0.0.1:22900 opts=() base_opts=() t0 prefix
   conf=$RUN/$name.yaml
   prefix=220
   if [ "$name" != l4mux ]; then
@@ -377,7 +376,7 @@ start_l4mux() {
   esac
   [ -n "${L4MUX_JFR:-}" ] && opts+=(-XX:+FlightRecorder "-XX:StartFlightRecording=name=bench,settings=profile")
   t0=$(date +%s%N)
-  L4MUX_TRANSPORT=$transport L4MUX_ADMIN_LISTEN=$admin L4MUX_NODE_NAME=$name start "$name" proxy "$java" "${opts[@]}" -jar "$jar" -conf "$conf"
+  L4MUX_ADMIN_LISTEN=$admin L4MUX_NODE_NAME=$name start "$name" proxy "$java" "${opts[@]}" -jar "$jar" -conf "$conf"
   PROXY_PID=$LAST_PID
   while [ $((($(date +%s%N) - t0) / 1000000)) -lt 60000 ]; do
     if curl -sf -m 2 -o /dev/null "http://$admin/ready"; then
@@ -406,7 +405,6 @@ jvm_cache() { # aot|cds java -> path
 
 start_proxy() { # proxy
   case $1 in
-    "$L4MUX_TRANSPORT2_PROXY") start_l4mux "$1" "$L4MUX_JAVA" "$L4MUX_JAR" "$L4MUX_TRANSPORT2" ;;
     l4mux-aot) start_l4mux l4mux-aot "$L4MUX_JAVA2" ;;
     l4mux-cds) start_l4mux l4mux-cds "$L4MUX_JAVA" ;;
     direct) PROXY_PID="" ;;
@@ -731,7 +729,7 @@ Produced by \`bench/run.sh${ARGS:+ $ARGS}\` (see [bench/README.md](../README.md)
 |---|---|
 | machine | $(nproc) cpus ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r) |
 | JDK (l4mux) | $(java_version "$L4MUX_JAVA")$java2; options \`$L4MUX_JVM_OPTS\` |
-| l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes"), transport ${L4MUX_TRANSPORT:-auto}$(t=$(sed -n 's/.* ready on \([a-z_]*\) with .*/\1/p' "$RUN/l4mux.log" 2>/dev/null | head -1); [ -n "$t" ] && echo " ($t)")${L4MUX_BASELINE_JAR:+; \`l4mux-base\` is $L4MUX_BASELINE_JAR}${L4MUX_TRANSPORT2_PROXY:+; \`$L4MUX_TRANSPORT2_PROXY\` is the same jar with L4MUX_TRANSPORT=$L4MUX_TRANSPORT2} |
+| l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes"), transport ${L4MUX_TRANSPORT:-auto}$(t=$(sed -n 's/.* ready on \([a-z_]*\) with .*/\1/p' "$RUN/l4mux.log" 2>/dev/null | head -1); [ -n "$t" ] && echo " ($t)")${L4MUX_BASELINE_JAR:+; \`l4mux-base\` is $L4MUX_BASELINE_JAR}${L4MUX_BASELINE_OPTS:+ with \`$L4MUX_BASELINE_OPTS\`} |
 | HAProxy | $(haproxy -v 2>&1 | head -1 | awk '{print $3}') (tcp mode, nbthread 2, maxconn 9000) |
 | nginx | $(nginx -v 2>&1 | sed 's|.*nginx/||') (stream, ssl_preread + map, worker_processes 2) |
 | QUIC (quic_handshakes) | $quic |
@@ -763,7 +761,6 @@ main() {
 
   local proxies=${BENCH_PROXIES:-direct haproxy nginx l4mux} java2="" s p r list
   [ -n "$L4MUX_BASELINE_JAR" ] && proxies="$proxies l4mux-base"
-  [ -n "$L4MUX_TRANSPORT2_PROXY" ] && proxies="$proxies $L4MUX_TRANSPORT2_PROXY"
   [ -n "$L4MUX_JAVA2" ] && java2="l4mux-jdk$(java_major "$L4MUX_JAVA2")"
   local traffic=""
   for s in $SCENARIOS; do

@@ -39,10 +39,11 @@ final class ScopeLimiter {
    * but when a line boundary falls between the two): every loop changes both on every connection,
    * so one line moves between the cores per connection, not two.
    */
-  static final class ScopeCell implements TokenBucket.Cell {
+  static final class ScopeCell implements TokenBucket.Cells {
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int OPEN = 0;
-    private static final int TAT = 1;
+    /** The index of the bucket's number. */
+    static final int TAT = 1;
     private final long[] words = new long[2];
 
     long open() {
@@ -58,13 +59,13 @@ final class ScopeLimiter {
     }
 
     @Override
-    public long tat() {
-      return (long) LONGS.getVolatile(words, TAT);
+    public long value(int index) {
+      return (long) LONGS.getVolatile(words, index);
     }
 
     @Override
-    public boolean compareAndSetTat(long expected, long next) {
-      return LONGS.compareAndSet(words, TAT, expected, next);
+    public boolean compareAndSetValue(int index, long expected, long next) {
+      return LONGS.compareAndSet(words, index, expected, next);
     }
   }
 
@@ -116,7 +117,7 @@ final class ScopeLimiter {
     if (!openBelow(limits.maxConnections())) {
       return Admission.LIMIT;
     }
-    if (rate != null && !rate.tryTake(cell, nowNanos)) {
+    if (rate != null && !rate.tryTake(cell, ScopeCell.TAT, nowNanos)) {
       cell.closed();
       return Admission.RATE;
     }
@@ -125,7 +126,7 @@ final class ScopeLimiter {
       slot = admitSource(SourceKeys.hi(client), SourceKeys.lo(client), nowNanos);
       if (slot < NO_SOURCE) {
         if (rate != null) {
-          rate.refund(cell);
+          rate.refund(cell, ScopeCell.TAT);
         }
         cell.closed();
         return slot == REFUSED_LIMIT ? Admission.LIMIT : Admission.RATE;
@@ -159,7 +160,7 @@ final class ScopeLimiter {
     if (taken == 0) {
       return REFUSED_LIMIT;
     }
-    if (ratePerSource != null && !takeFromSource(slot, nowNanos)) {
+    if (ratePerSource != null && !ratePerSource.tryTake(sources, slot, nowNanos)) {
       sources.release(slot);
       return REFUSED_RATE;
     }
@@ -168,19 +169,6 @@ final class ScopeLimiter {
       return NO_SOURCE;
     }
     return slot;
-  }
-
-  private boolean takeFromSource(int slot, long nowNanos) {
-    for (;;) {
-      long bits = sources.value(slot);
-      long next = ratePerSource.taken(bits, nowNanos);
-      if (next == TokenBucket.REFUSED) {
-        return false;
-      }
-      if (sources.compareAndSetValue(slot, bits, next)) {
-        return true;
-      }
-    }
   }
 
   /** Counts one more open connection unless {@code max} (0: no maximum) are open. */

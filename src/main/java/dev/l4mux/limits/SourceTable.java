@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * it), then look at the client's candidates again and withdraw if they see another slot of the
  * client: at most one slot becomes live, so a client's holds are never split. Memory: 64 bytes per place of capacity, allocated up front.
  */
-public final class SourceTable {
+public final class SourceTable implements TokenBucket.Cells {
 
   /** Whether an idle client's value equals a new client's (nothing lost by evicting it). */
   @FunctionalInterface
@@ -357,10 +357,12 @@ public final class SourceTable {
   }
 
   /** The slot's value word (meaningful while the caller holds the slot or validates its key). */
+  @Override
   public long value(int slot) {
     return (long) LONGS.getVolatile(words, SourceSlots.at(slot) + SourceSlots.VALUE);
   }
 
+  @Override
   public boolean compareAndSetValue(int slot, long expected, long next) {
     return LONGS.compareAndSet(words, SourceSlots.at(slot) + SourceSlots.VALUE, expected, next);
   }

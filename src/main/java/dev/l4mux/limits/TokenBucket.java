@@ -9,18 +9,20 @@ import dev.l4mux.config.Limits;
  * {@code tat} of the next connection: one at {@code t} conforms when {@code tat - t <= (N - 1) x
  * interval}, and moves {@code tat} to {@code max(tat, t) + interval}; the bucket is full when
  * {@code tat <= t}. One number means one compare-and-set per take, no lock: every event loop takes
- * from it. This object is the rule; the number lives in a {@link Cell} (a scope's, beside its open
- * count: {@link ScopeLimiter.ScopeCell}) or in a source's slot of a {@link SourceTable} (its value
- * word, in the same cache line as the source's key and count), which {@link #taken} and {@link
- * #refunded} serve.
+ * from it. This object is the rule; the number lives in one of the {@link Cells} (a scope's, beside
+ * its open count: {@link ScopeLimiter.ScopeCell}; or a source's slot of a {@link SourceTable}, its
+ * value word, in the same cache line as the source's key and count).
  */
 final class TokenBucket {
 
-  /** Where a bucket keeps its number: a double's bits, nanoseconds since the rule's origin (0 is 0.0, a full bucket). */
-  interface Cell {
-    long tat();
+  /**
+   * Where buckets keep their numbers, each at an index: a double's bits, nanoseconds since the
+   * rule's origin (0 is 0.0, a full bucket).
+   */
+  interface Cells {
+    long value(int index);
 
-    boolean compareAndSetTat(long expected, long next);
+    boolean compareAndSetValue(int index, long expected, long next);
   }
 
   private final long originNanos;
@@ -35,38 +37,39 @@ final class TokenBucket {
   }
 
   /** Returned by {@link #taken} for a refusal: the bits of a NaN, never a number's. */
-  static final long REFUSED = -1L;
+  private static final long REFUSED = -1L;
 
   /** The number after a connection at {@code nowNanos} takes a token from {@code bits}, or {@link #REFUSED}. */
-  long taken(long bits, long nowNanos) {
+  private long taken(long bits, long nowNanos) {
     double t = nowNanos - originNanos;
     double next = Math.max(Double.longBitsToDouble(bits), t);
     return next - t > tolerance ? REFUSED : Double.doubleToRawLongBits(next + interval);
   }
 
   /** The number after giving back a token taken for a connection that another rule then refused. */
-  long refunded(long bits) {
+  private long refunded(long bits) {
     return Double.doubleToRawLongBits(Double.longBitsToDouble(bits) - interval);
   }
 
-  boolean tryTake(Cell cell, long nowNanos) {
+  /** Takes a token at {@code nowNanos} from the bucket at {@code index} of {@code cells}, unless it is empty. */
+  boolean tryTake(Cells cells, int index, long nowNanos) {
     for (;;) {
-      long bits = cell.tat();
+      long bits = cells.value(index);
       long next = taken(bits, nowNanos);
       if (next == REFUSED) {
         return false;
       }
-      if (cell.compareAndSetTat(bits, next)) {
+      if (cells.compareAndSetValue(index, bits, next)) {
         return true;
       }
     }
   }
 
   /** Gives back a token taken for a connection that another rule then refused. */
-  void refund(Cell cell) {
+  void refund(Cells cells, int index) {
     for (;;) {
-      long bits = cell.tat();
-      if (cell.compareAndSetTat(bits, refunded(bits))) {
+      long bits = cells.value(index);
+      if (cells.compareAndSetValue(index, bits, refunded(bits))) {
         return;
       }
     }

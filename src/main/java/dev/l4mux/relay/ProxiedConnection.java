@@ -4,7 +4,6 @@ import dev.l4mux.access.ClientPolicies;
 import dev.l4mux.acme.ChallengeResponder;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
-import dev.l4mux.limits.Admission;
 import dev.l4mux.config.TlsConfig;
 import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.observe.L4muxMetrics;
@@ -30,16 +29,17 @@ import java.util.logging.Logger;
 
 /**
  * One client connection from accept to close, confined to the event loop that accepted it: read a
- * trusted peer's PROXY header ({@link ProxyHeaderPhase}), check the listener's access list on the
- * real client ({@link ClientPolicies}), sniff the first bytes (without consuming them), decide the
- * route, connect to a backend, write the route's PROXY header ({@link ProxyHeaderSender}), replay
+ * trusted peer's PROXY header ({@link ProxyHeaderPhase}), check the listener's access list and
+ * limits on the real client ({@link AdmissionPhase}), sniff the first bytes (without consuming them),
+ * decide the route (and check its access list and limits), connect to a backend ({@link
+ * BackendDial}), write the route's PROXY header ({@link ProxyHeaderSender}), replay
  * the prefix, relay both ways with backpressure, and account for it exactly once when it ends. It is
  * the client socket's handler; once relaying, it passes the socket's events to the {@link Relay}.
  *
  * <p>Every phase is bounded by a timer or a timeout (sniff, connect, idle; routing is a method
  * call), so no connection can get stuck in any phase.
  */
-public final class ProxiedConnection extends ClientSocketHandler implements SniffPhase.Owner {
+public final class ProxiedConnection extends ClientSocketHandler implements SniffPhase.Owner, BackendDial.Owner {
 
   private static final Logger LOG = Logger.getLogger(ProxiedConnection.class.getName());
 
@@ -58,6 +58,7 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
 
   private Phase phase = Phase.SNIFFING;
   private final ClientIdentity identity = new ClientIdentity();
+  private final AdmissionPhase admission;
   private final SniffPhase sniff;
   private Sniffed facts = Sniffed.unknown();
   private RouteConfig route;
@@ -65,11 +66,8 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
   private Relay relay;
   private AtomicLong activeCell;
   private long sniffNanos = -1;
-  private long admittedNanos; // when the listener's limits admitted it (System.nanoTime)
   private long connectNanos = -1;
   private String closeReason;
-  private Admission admission;
-  private boolean answeringRefusal; // refused by the listener's limits, sniffing only to answer in kind
   private LifetimeTimers lifetimeTimers;
   private TlsFacts tls;
 
@@ -79,6 +77,7 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
     this.listener = listener;
     this.policies = policies;
     this.client = client;
+    this.admission = new AdmissionPhase(listenerRuntime, listener, policies, acceptedNanos);
     this.sniff = new SniffPhase(id, client, listenerRuntime, listener, identity, this);
   }
 
@@ -117,12 +116,9 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
    */
   @Override
   public void headerRead() {
-    InetSocketAddress source = identity.client();
-    if (source != null && !policies.listenerAccess().allows(source.getAddress())) {
-      refuseAtListener("denied");
-      return;
-    }
-    if (!admitToListener()) {
+    String refusal = admission.atListener(identity);
+    if (refusal != null) {
+      refuseAtListener(refusal);
       return;
     }
     RouteTable table = listenerRuntime.state().routeTable();
@@ -137,8 +133,7 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
 
   @Override
   public void headerRefused() {
-    listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
-    refuse("bad_proxy_header");
+    refuse(L4muxMetrics.NONE, "rejected", "bad_proxy_header");
   }
 
   @Override
@@ -190,42 +185,17 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
   }
 
   /**
-   * The node's and the listener's limits, before any byte is sniffed. A refusal is counted at once
-   * and answered in the client's protocol (HTTP 503, a TLS alert) once its first bytes tell it, as
-   * a route's refusal is ({@link ListenerRefusals}); with a PROXY header this runs once the header
-   * gave the real client.
-   */
-  private boolean admitToListener() {
-    InetSocketAddress source = clientAddress();
-    // When the client arrived, for the rates: its accept, or (a trusted peer: its PROXY header may
-    // come up to timeouts.proxyHeader later) the moment the header was read, else a slow header
-    // would count as an arrival long past and use up the bucket's burst.
-    admittedNanos = policies.trusts(identity.peer()) ? System.nanoTime() : acceptedNanos;
-    admission = listenerRuntime.state().limiters().admitListener(listener.name(), source == null ? null : source.getAddress(), admittedNanos);
-    String refusal = admission.refusal();
-    if (refusal == null) {
-      return true;
-    }
-    refuseAtListener(refusal);
-    return false;
-  }
-
-  /**
    * A refusal before any byte is known (the listener's access list, the node's and the listener's
    * limits): counted at once, then answered in the client's protocol (HTTP 403/503, a TLS alert)
    * once its first bytes tell it, within a short wait ({@link ListenerRefusals}).
    */
   private void refuseAtListener(String reason) {
-    L4muxMetrics metrics = listenerRuntime.state().metrics();
-    metrics.connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
-    if (!listenerRuntime.refusals().tryAwaitAnswer()) {
-      refuse(reason); // too many refused clients awaiting their answer: a plain close
+    if (!admission.awaitAnswer()) {
+      refuse(L4muxMetrics.NONE, "rejected", reason); // too many refused clients awaiting their answer: a plain close
       return;
     }
-    metrics.rejected(listener.name(), reason);
-    closeReason = reason;
-    answeringRefusal = true;
-    sniff.sniff(listenerRuntime.refusals().answerWait(listener));
+    countRefusal(L4muxMetrics.NONE, "rejected", reason);
+    sniff.sniff(admission.answerWait());
   }
 
   @Override
@@ -234,7 +204,7 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
     sniffNanos = System.nanoTime() - acceptedNanos;
     listenerRuntime.state().metrics().sniffed(listener.name(), facts.protocol(), sniffNanos);
     moveActive(L4muxMetrics.NONE, facts.protocol());
-    if (answeringRefusal) {
+    if (admission.awaitingAnswer()) {
       answerRefusal();
       return;
     }
@@ -278,17 +248,9 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
     if (decision instanceof RouteDecision.Forward forward) {
       route = forward.route();
       moveActive(route.name(), facts.protocol());
-      if (!policies.routeAccess(route).allows(source.getAddress())) {
-        listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
-        refuse("denied");
-        return;
-      }
-      // When the route was decided: the clock was read when sniffing ended (unsniffed: at admission).
-      long decidedNanos = sniffNanos < 0 ? admittedNanos : acceptedNanos + sniffNanos;
-      String refusal = admission.admitRoute(route.name(), source.getAddress(), decidedNanos);
-      if (refusal != null) { // the route's limits: answered in the client's protocol
-        listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
-        refuse(refusal);
+      String refusal = admission.atRoute(route, source.getAddress(), sniffNanos);
+      if (refusal != null) { // the route's access list or limits: answered in the client's protocol
+        refuse(route.name(), "rejected", refusal);
         return;
       }
       if (route.tls().terminates()) {
@@ -297,8 +259,8 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
         connectSoon(forward.candidates());
       }
     } else if (decision instanceof RouteDecision.Reject rejection) {
-      listenerRuntime.state().metrics().connectionCompleted(listener.name(), L4muxMetrics.NONE, facts.protocol(), "rejected");
-      refuse(sniff.timedOutUndecided(facts) ? "sniff_timeout" : sniff.forgedHeader() ? "bad_proxy_header" : rejection.reason());
+      refuse(L4muxMetrics.NONE, "rejected",
+          sniff.timedOutUndecided(facts) ? "sniff_timeout" : sniff.forgedHeader() ? "bad_proxy_header" : rejection.reason());
     }
   }
 
@@ -328,65 +290,49 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
 
   /** The TLS handshake failed: the SSL handler sent its alert and closes the socket. */
   private void tlsRefused(String reason) {
-    listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "rejected");
-    listenerRuntime.state().metrics().rejected(listener.name(), reason);
-    closeReason = reason;
+    countRefusal(route.name(), "rejected", reason);
     finish(reason);
   }
 
-  /** Counts the refusal, tells the client why in its own protocol where possible, and closes. */
-  private void refuse(String reason) {
-    listenerRuntime.state().metrics().rejected(listener.name(), reason);
+  /**
+   * Counts the connection's end as {@code outcome} (under {@code routeName}) and its refusal
+   * under {@code reason}, which is also its close reason.
+   */
+  private void countRefusal(String routeName, String outcome, String reason) {
+    L4muxMetrics metrics = listenerRuntime.state().metrics();
+    metrics.connectionCompleted(listener.name(), routeName, facts.protocol(), outcome);
+    metrics.rejected(listener.name(), reason);
     closeReason = reason;
+  }
+
+  /** Counts the refusal ({@link #countRefusal}), tells the client why in its own protocol where possible, and closes. */
+  private void refuse(String routeName, String outcome, String reason) {
+    countRefusal(routeName, outcome, reason);
     answerRefusal();
   }
 
   /** Tells the client why it was refused ({@link #closeReason}) in its own protocol where possible, and closes. */
   private void answerRefusal() {
-    String reason = closeReason;
     // After a terminated handshake the client's socket speaks TLS records through the SSL handler:
     // a raw rejection would arrive as garbage; closing sends close_notify instead.
-    ByteBuf message = tls != null ? null : Rejections.message(facts.protocol(), reason);
-    if (message != null && client.isActive()) {
-      client.writeAndFlush(message, client.voidPromise());
-    } else if (message != null) {
-      message.release();
+    if (tls == null) {
+      Rejections.send(client, facts.protocol(), closeReason);
     }
-    finish(reason);
+    finish(closeReason);
   }
 
   /** The connect phase ({@link BackendDial}): the candidates in turn, then the relay. */
   private void connectSoon(List<Backend> candidates) {
-    new BackendDial(id, client, listenerRuntime, listener.name(), route, tls, facts.sni(), candidates, new BackendDial.Owner() {
-      @Override
-      public boolean closed() {
-        return phase == Phase.CLOSED;
-      }
-
-      @Override
-      public ByteBuf proxyHeader() {
-        return ProxiedConnection.this.proxyHeader();
-      }
-
-      @Override
-      public void connected(Channel upstream, Backend backend, Relay relay, long connectNanos) {
-        relayTo(upstream, backend, relay, connectNanos);
-      }
-
-      @Override
-      public void noBackend() {
-        listenerRuntime.state().metrics().connectionCompleted(listener.name(), route.name(), facts.protocol(), "failed");
-        refuse("backend_unavailable");
-      }
-
-      @Override
-      public void relayEnded(String reason) {
-        finish(reason);
-      }
-    }).start();
+    new BackendDial(id, client, listenerRuntime, listener.name(), route, tls, facts.sni(), candidates, this).start();
   }
 
-  private void relayTo(Channel upstream, Backend candidate, Relay attempted, long connectNanos) {
+  @Override
+  public boolean closed() {
+    return phase == Phase.CLOSED;
+  }
+
+  @Override
+  public void connected(Channel upstream, Backend candidate, Relay attempted, long connectNanos) {
     L4muxMetrics metrics = listenerRuntime.state().metrics();
     this.connectNanos = connectNanos;
     backend = candidate;
@@ -405,7 +351,18 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
         relay::bytesUp, relay::bytesDown, this::close);
   }
 
-  private ByteBuf proxyHeader() {
+  @Override
+  public void noBackend() {
+    refuse(route.name(), "failed", "backend_unavailable");
+  }
+
+  @Override
+  public void relayEnded(String reason) {
+    finish(reason);
+  }
+
+  @Override
+  public ByteBuf proxyHeader() {
     return ProxyHeaderSender.header(route.proxyProtocol(), identity.client(), identity.destination((InetSocketAddress) client.localAddress()),
         facts, tls, listenerRuntime.state().nodeName() + ":" + id, identity.header());
   }
@@ -454,12 +411,7 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
       Relay.closeAfterFlush(client); // a relay closes its sockets itself
     }
     listenerRuntime.state().connections().remove(this);
-    if (answeringRefusal) {
-      listenerRuntime.refusals().answered();
-    }
-    if (admission != null) {
-      admission.release();
-    }
+    admission.release();
     activeCell.decrementAndGet();
     if (backend != null) {
       backend.disconnected();

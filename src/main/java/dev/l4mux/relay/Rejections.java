@@ -2,6 +2,7 @@ package dev.l4mux.relay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +39,14 @@ final class Rejections {
       });
     }
     return bytes.length == 0 ? null : Unpooled.wrappedBuffer(bytes);
+  }
+
+  /** Sends {@code client} the {@link #message} for its protocol and the reason, if any, while it is open. */
+  static void send(Channel client, String protocol, String reason) {
+    ByteBuf message = client.isActive() ? message(protocol, reason) : null;
+    if (message != null) {
+      client.writeAndFlush(message, client.voidPromise());
+    }
   }
 
   private static byte tlsAlertFor(String reason) {
