@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.l4mux.testsupport.Heap;
+import dev.l4mux.testsupport.KernelBuffers;
+import dev.l4mux.testsupport.NettyMemory;
 import dev.l4mux.testsupport.PseudoRandomBytes;
 import dev.l4mux.testsupport.SinkBackend;
 import dev.l4mux.testsupport.SourceBackend;
@@ -31,11 +33,20 @@ class BulkRelayIT {
   private static final long SIZE = 100L * 1024 * 1024;
   /**
    * What may legitimately sit between the writer and the slow reader: four kernel socket buffers
-   * (client send, proxy receive, proxy send, sink receive; loopback autotuning takes each to 4-6
-   * MB), the sink's own read queue, and the proxy's write queue (64 KB). Without backpressure the
+   * (client send, proxy receive, proxy send, sink receive) at their autotuning maxima, read from
+   * this kernel ({@code tcp_wmem} and {@code tcp_rmem}: 4 and 6 MiB on older kernels, the receive
+   * side 32 MiB on newer ones, where a fixed 32 MiB bound failed now and then with 44 MB in
+   * flight), plus the sink's own read queue and the proxy's write queue. Without backpressure the
    * whole 100 MB would be in flight.
    */
-  private static final long MAX_IN_FLIGHT = 32L * 1024 * 1024;
+  private static final long MAX_IN_FLIGHT = KernelBuffers.loopbackPathMaximum(2) + 8L * 1024 * 1024;
+  /**
+   * What the proxy itself may hold at once (its buffers, from Netty's allocator, which the relayed
+   * channels use): a 256 KiB read per direction and a 64 KiB write queue, with the allocator's
+   * chunk granularity. Independent of the kernel, so it fails the same way everywhere when the
+   * relay reads without waiting for the backend.
+   */
+  private static final long MAX_HELD_BY_PROXY = 16L * 1024 * 1024;
 
   private static Vertx backends;
   private static SinkBackend slowSink;
@@ -91,16 +102,25 @@ class BulkRelayIT {
           throw new IllegalStateException(e);
         }
       }, "bulk-writer");
+      long allocatedBefore = NettyMemory.used();
+      long maxHeld = 0;
       writer.start();
       while (writer.isAlive()) {
         maxInFlight = Math.max(maxInFlight, sent.get() - slowSink.bytesReceived());
+        maxHeld = Math.max(maxHeld, NettyMemory.used() - allocatedBefore);
         writer.join(20);
       }
+      long held = maxHeld;
+      System.out.printf("bulk upload: max in flight %s (bound %s), the proxy's buffers at most %s%n",
+          Heap.mb(maxInFlight), Heap.mb(MAX_IN_FLIGHT), Heap.mb(held));
+      assertTrue(held < MAX_HELD_BY_PROXY, () -> "the proxy's buffers reached " + Heap.mb(held) + ": backpressure did not hold");
       StreamDigest.Digest received = slowSink.firstStream().await(120, TimeUnit.SECONDS);
       assertEquals(SIZE, received.bytes());
       assertEquals(PseudoRandomBytes.sha256Hex(7, SIZE), received.sha256Hex());
     }
-    assertTrue(maxInFlight < MAX_IN_FLIGHT, "bytes in flight reached " + maxInFlight + ": backpressure did not hold");
+    assertTrue(MAX_IN_FLIGHT < SIZE, "this kernel's socket buffers could hold the whole upload: the bound tells nothing");
+    assertTrue(maxInFlight < MAX_IN_FLIGHT, "bytes in flight reached " + maxInFlight + " (bound " + MAX_IN_FLIGHT
+        + "): backpressure did not hold");
     long heapGrowth = Heap.usedAfterGc() - heapBefore;
     assertTrue(heapGrowth < 32L * 1024 * 1024, "heap grew by " + Heap.mb(heapGrowth));
     awaitNoOpenConnections();
