@@ -13,7 +13,7 @@
 # L4MUX_BASELINE_JAR (another build run as proxy "l4mux-base" in every scenario, to measure a
 # change side by side with the build before it), L4MUX_BASELINE_OPTS (extra JVM options for
 # "l4mux-base" only; alone, "l4mux-base" is the jar under test again with them, e.g.
-# -Dl4mux.transport=io_uring for a second transport), BENCH_QUIC_WORKERS (QUIC clients at a
+# -Dl4mux.transport=epoll for a second transport), BENCH_QUIC_WORKERS (QUIC clients at a
 # time, default 8), BENCH_GTLSCLIENT / BENCH_GTLSSERVER (ngtcp2's programs).
 set -euo pipefail
 

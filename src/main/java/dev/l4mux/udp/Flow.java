@@ -267,7 +267,7 @@ final class Flow {
     upCounter = metrics.datagrams(listener.name(), route.name(), "upstream");
     downCounter = metrics.datagrams(listener.name(), route.name(), "downstream");
     proxyHeader = FlowProxyHeader.of(route.proxyProtocol(), identity.client(),
-        identity.destination((InetSocketAddress) socket.channel().localAddress()), facts,
+        identity.destination(socket.channel().localAddress()), facts,
         listener.state().nodeName() + ":" + id, identity.header());
     List<ByteBuf> first = held;
     held = null;

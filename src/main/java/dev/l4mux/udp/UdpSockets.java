@@ -76,16 +76,20 @@ final class UdpSockets {
     } else {
       this.transport = internal.transport();
     }
+    this.loops = loopsOf(group);
+  }
+
+  private static List<EventLoop> loopsOf(EventLoopGroup group) {
     List<EventLoop> all = new ArrayList<>();
     for (EventExecutor executor : group) {
       all.add((EventLoop) executor);
     }
-    this.loops = List.copyOf(all);
+    return List.copyOf(all);
   }
 
   /** A node's epoll loops for UDP: as many as its Vert.x loops, shut down when its Vert.x closes. */
   private static EventLoopGroup epollLoops(VertxInternal vertx) {
-    int threads = count(vertx.nettyEventLoopGroup());
+    int threads = loopsOf(vertx.nettyEventLoopGroup()).size();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("l4mux-udp-loop", true),
         EpollIoHandler.newFactory());
     vertx.addCloseHook(completion -> {
@@ -95,14 +99,6 @@ final class UdpSockets {
     NodeLog.info("UDP listeners on " + threads + " epoll event loops of their own (Netty's io_uring datagram channel costs"
         + " about 170 KiB of heap per UDP flow); TCP stays on io_uring");
     return group;
-  }
-
-  private static int count(EventLoopGroup group) {
-    int n = 0;
-    for (EventExecutor ignored : group) {
-      n++;
-    }
-    return n;
   }
 
   List<EventLoop> eventLoops() {
@@ -126,7 +122,6 @@ final class UdpSockets {
   }
 
   /** An unregistered socket for one flow's backend (connected, so it hears only its backend). */
-  @SuppressWarnings("deprecation")
   DatagramChannel newBackendChannel(InetAddress backendHost) {
     DatagramChannel channel = newChannel(backendHost);
     configure(channel, MAX_BACKEND_DATAGRAM);
