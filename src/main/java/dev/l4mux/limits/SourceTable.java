@@ -48,7 +48,8 @@ public final class SourceTable implements TokenBucket.Cells {
   static final long HOLD = 1L << HOLDS_SHIFT;
   static final int MAX_HOLDS = Integer.MAX_VALUE;
   private static final long HOLDS = (long) MAX_HOLDS << HOLDS_SHIFT;
-  private static final long VERSION = 1L << 34;
+  private static final int VERSION_SHIFT = 34;
+  private static final long VERSION = 1L << VERSION_SHIFT;
 
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
   /** Tries of one add, a few microseconds at most, then no room (the other loop stalled mid-add). */
@@ -106,9 +107,21 @@ public final class SourceTable implements TokenBucket.Cells {
     return (int) ((state & HOLDS) >>> HOLDS_SHIFT);
   }
 
-  private boolean holdsKey(int slot, long hi, long lo) {
+  /**
+   * Whether the slot, read in state {@code s}, held this key in that state. A take bumps the version
+   * before it writes a key (release writes, after its compare-and-set), so a key read between two
+   * reads of one version is that version's key, as in a seqlock; a key read alone may be the next
+   * client's, half written.
+   */
+  private boolean holdsKey(int slot, long s, long hi, long lo) {
     int at = SourceSlots.at(slot);
-    return words[at + SourceSlots.KEY_HI] == hi && words[at + SourceSlots.KEY_LO] == lo;
+    return (long) LONGS.getAcquire(words, at + SourceSlots.KEY_HI) == hi
+        && (long) LONGS.getAcquire(words, at + SourceSlots.KEY_LO) == lo
+        && sameVersion(s, state(slot));
+  }
+
+  private static boolean sameVersion(long a, long b) {
+    return (a ^ b) >>> VERSION_SHIFT == 0; // the version is the top bits
   }
 
   /** The client's live slot, or -1; marks it used. */
@@ -125,8 +138,9 @@ public final class SourceTable implements TokenBucket.Cells {
     for (int b = 0; b < SourceSlots.BUCKETS; b++) {
       int first = slots.bucketStart(hash, b);
       for (int slot = first; slot < first + SourceSlots.PER_BUCKET; slot++) {
-        if (phase(state(slot)) == LIVE && holdsKey(slot, hi, lo)) {
-          return slot; // a hint: tryHold's compare-and-set (or a caller's own key check) confirms it
+        long s = state(slot);
+        if (phase(s) == LIVE && holdsKey(slot, s, hi, lo)) {
+          return slot; // live with this key an instant ago: tryHold's compare-and-set confirms it
         }
       }
     }
@@ -182,7 +196,7 @@ public final class SourceTable implements TokenBucket.Cells {
       int slot = slots.candidate(hash, c);
       long s = state(slot);
       int phase = phase(s);
-      if (phase >= TENTATIVE && holdsKey(slot, hi, lo)) {
+      if (phase >= TENTATIVE && holdsKey(slot, s, hi, lo)) {
         return RACED; // another loop is adding (or just added) this client: look again, never replace it
       }
       if (phase == EMPTY) {
@@ -245,8 +259,8 @@ public final class SourceTable implements TokenBucket.Cells {
       return false;
     }
     int at = SourceSlots.at(slot);
-    words[at + SourceSlots.KEY_HI] = hi;
-    words[at + SourceSlots.KEY_LO] = lo;
+    LONGS.setRelease(words, at + SourceSlots.KEY_HI, hi); // after the new version: see holdsKey
+    LONGS.setRelease(words, at + SourceSlots.KEY_LO, lo);
     words[at + SourceSlots.VALUE] = 0; // a new client's value: a full bucket, no binding
     LONGS.setVolatile(words, at, claimed & ~PHASE | TENTATIVE);
     return true;
@@ -271,7 +285,7 @@ public final class SourceTable implements TokenBucket.Cells {
         continue;
       }
       long s = state(slot);
-      if (phase(s) >= TENTATIVE && holdsKey(slot, hi, lo)) {
+      if (phase(s) >= TENTATIVE && holdsKey(slot, s, hi, lo)) {
         other = true;
         live = phase(s) == LIVE ? slot : live;
       }
@@ -332,7 +346,7 @@ public final class SourceTable implements TokenBucket.Cells {
     int limit = max > 0 ? max : MAX_HOLDS;
     for (;;) {
       long s = state(slot);
-      if (phase(s) != LIVE || !holdsKey(slot, hi, lo)) {
+      if (phase(s) != LIVE || !holdsKey(slot, s, hi, lo)) {
         return -1;
       }
       if (holdsOf(s) >= limit) {
