@@ -27,10 +27,14 @@ import org.openjdk.jmh.annotations.Threads;
  * Nanoseconds a connection pays for its listener's limits (issue 12 target: under 100 ns with
  * 100,000 tracked sources): admit and release against {@code maxConnections},
  * {@code maxConnectionsPerIp}, {@code connectionRatePerIp} and {@code connectionRate}, the
- * source drawn from 100,000 addresses that fill the per-source table. {@code twoLoops} does the
+ * sources (100,000, filling the per-source table) taken in a shuffled order. {@code twoLoops} does the
  * same from two threads at once, as two event loops share the scope's counters. {@code
  * addressOnly} is the part that is not the check: the new address object each socket brings and
- * the walk to the next source; the check's own cost is {@code admitAndRelease} minus it. The
+ * the walk to the next source; the check's own cost is {@code admitAndRelease} minus it. {@code
+ * oneColdLine} is the floor no table can go under: one read and compare-and-set of a random line of
+ * an array as large as the table (200,000 slots of 32 bytes for 100,000 sources), each line naming
+ * the next so that the cpu cannot fetch two at once: the latency of per-source state that has
+ * fallen out of the cpu's own caches. The
  * arrival time is the connection's accept time, read by the connection anyway (not by the check):
  * here the clock is read once per 1,024 operations so that buckets refill as in real time. Run by
  * {@code bench/run.sh} (scenario {@code jmh}).
@@ -45,7 +49,12 @@ public class LimitCheckBenchmark {
   public int sources;
 
   private Limiters limiters;
-  private InetAddress[] addresses;
+  /** The sources in a shuffled order, walked in turn: the next one is not near the last in the table. */
+  private int[] order;
+  /** For {@code oneColdLine}: an array the table's size whose visited slots form one random cycle. */
+  private long[] coldLines;
+  private int coldAt;
+  private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
 
   /**
    * Each thread's own walk over the sources. It also prints the thread's cpu time per operation for
@@ -95,10 +104,42 @@ public class LimitCheckBenchmark {
             bind: ['127.0.0.1:1']
             limits: {maxConnections: 1000000, maxConnectionsPerIp: 100, connectionRatePerIp: 1000000/s, connectionRate: 100000000/s}
         """.formatted(Math.max(sources, 1)))));
-    addresses = new InetAddress[sources];
+    order = new int[sources];
     for (int i = 0; i < sources; i++) {
-      addresses[i] = InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i});
-      limiters.admitListener("edge", addresses[i], System.nanoTime()).release();
+      order[i] = i;
+      limiters.admitListener("edge", addressOf(i), System.nanoTime()).release();
+    }
+    java.util.Random shuffle = new java.util.Random(12);
+    for (int i = sources - 1; i > 0; i--) { // Fisher-Yates
+      int j = shuffle.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    int slots = 2 * sources; // SourceTable's slots: twice its capacity, four longs each
+    coldLines = new long[slots * 4];
+    int[] visited = new int[sources]; // distinct random slots, one per source, in a random order
+    java.util.BitSet used = new java.util.BitSet(slots);
+    for (int i = 0; i < sources; i++) {
+      int slot;
+      do {
+        slot = shuffle.nextInt(slots);
+      } while (used.get(slot));
+      used.set(slot);
+      visited[i] = slot * 4;
+    }
+    for (int i = 0; i < sources; i++) {
+      coldLines[visited[i]] = visited[(i + 1) % sources];
+    }
+    coldAt = visited[0];
+  }
+
+  /** Source {@code i} as a new address object, as an accepted socket brings it (fresh, so in the cache). */
+  private static InetAddress addressOf(int i) {
+    try {
+      return InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i});
+    } catch (UnknownHostException impossible) {
+      throw new AssertionError(impossible);
     }
   }
 
@@ -121,22 +162,29 @@ public class LimitCheckBenchmark {
     return source;
   }
 
-  private static InetAddress copyOf(InetAddress address) {
-    try {
-      return InetAddress.getByAddress(address.getAddress());
-    } catch (UnknownHostException impossible) {
-      throw new AssertionError(impossible);
-    }
+  /**
+   * The floor: one read and one compare-and-set of a random line of a table-sized array, whose
+   * number the line before it gave (one benchmark thread only, as its state is shared).
+   */
+  @Benchmark
+  public int oneColdLine(Walk walk) {
+    nextAddress(walk);
+    int at = coldAt;
+    long next = (long) LONGS.getVolatile(coldLines, at);
+    LONGS.compareAndSet(coldLines, at, next, next); // as a check takes its slot's line for writing
+    coldAt = (int) next;
+    return at;
   }
 
   private InetAddress nextAddress(Walk walk) {
     if (walk.next < 0) {
       walk.next = ThreadLocalRandom.current().nextInt(sources);
     }
-    // A new address object, as every accepted socket brings its own: a lookup cannot match by identity.
-    InetAddress source = copyOf(addresses[walk.next]);
-    int n = walk.next + 7919; // a prime stride: every source, no locality
-    walk.next = n % sources;
+    // A new address object, as every accepted socket brings its own: a lookup cannot match by
+    // identity. It is made from the walk's next number (read in sequence: the cpu prefetches it),
+    // so the only memory the check reads cold is the source's own state, as on a real accept.
+    InetAddress source = addressOf(order[walk.next]);
+    walk.next = walk.next + 1 == sources ? 0 : walk.next + 1;
     walk.operations++;
     return source;
   }
