@@ -47,7 +47,7 @@ final class ClientIdentity {
     return h != null && h.realClient() != null && h.destination() != null ? h.destination() : local;
   }
 
-  /** True when {@code bytes} begin with a PROXY header that was not read (an untrusted peer's). */
+  /** The peer that connected, as {@code host:port} (null before it is known). */
   String peerText() {
     return text(peer);
   }
