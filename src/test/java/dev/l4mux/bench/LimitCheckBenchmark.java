@@ -4,11 +4,16 @@ import dev.l4mux.config.ConfigFiles;
 import dev.l4mux.config.ConfigParser;
 import dev.l4mux.limits.Admission;
 import dev.l4mux.limits.Limiters;
+import dev.l4mux.limits.SourceTable;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.BitSet;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,7 +32,7 @@ import org.openjdk.jmh.annotations.Threads;
  * Nanoseconds a connection pays for its listener's limits (issue 12 target: under 100 ns with
  * 100,000 tracked sources): admit and release against {@code maxConnections},
  * {@code maxConnectionsPerIp}, {@code connectionRatePerIp} and {@code connectionRate}, the
- * sources (100,000, filling the per-source table) taken in a shuffled order. {@code twoLoops} does the
+ * sources (100,000, filling the per-source table) taken in a shuffled order. {@code admitAndReleaseOnTwoLoops} does the
  * same from two threads at once, as two event loops share the scope's counters. {@code
  * addressOnly} is the part that is not the check: the new address object each socket brings and
  * the walk to the next source; the check's own cost is {@code admitAndRelease} minus it. {@code
@@ -48,13 +53,16 @@ public class LimitCheckBenchmark {
   @Param("100000")
   public int sources;
 
+  private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+  /** Longs in one slot of a {@link SourceTable} (state, key high, key low, value: 32 bytes). */
+  private static final int LONGS_PER_SLOT = 4;
+
   private Limiters limiters;
   /** The sources in a shuffled order, walked in turn: the next one is not near the last in the table. */
   private int[] order;
   /** For {@code oneColdLine}: an array the table's size whose visited slots form one random cycle. */
   private long[] coldLines;
   private int coldAt;
-  private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
 
   /**
    * Each thread's own walk over the sources. It also prints the thread's cpu time per operation for
@@ -109,24 +117,25 @@ public class LimitCheckBenchmark {
       order[i] = i;
       limiters.admitListener("edge", addressOf(i), System.nanoTime()).release();
     }
-    java.util.Random shuffle = new java.util.Random(12);
+    Random shuffle = new Random(12);
     for (int i = sources - 1; i > 0; i--) { // Fisher-Yates
       int j = shuffle.nextInt(i + 1);
       int t = order[i];
       order[i] = order[j];
       order[j] = t;
     }
-    int slots = 2 * sources; // SourceTable's slots: twice its capacity, four longs each
-    coldLines = new long[slots * 4];
+    // As many slots as the limiter's table has (an empty one of its size tells, then goes).
+    int slots = new SourceTable(Math.max(sources, 1), (value, now) -> true).slotCount();
+    coldLines = new long[slots * LONGS_PER_SLOT];
     int[] visited = new int[sources]; // distinct random slots, one per source, in a random order
-    java.util.BitSet used = new java.util.BitSet(slots);
+    BitSet used = new BitSet(slots);
     for (int i = 0; i < sources; i++) {
       int slot;
       do {
         slot = shuffle.nextInt(slots);
       } while (used.get(slot));
       used.set(slot);
-      visited[i] = slot * 4;
+      visited[i] = slot * LONGS_PER_SLOT;
     }
     for (int i = 0; i < sources; i++) {
       coldLines[visited[i]] = visited[(i + 1) % sources];
