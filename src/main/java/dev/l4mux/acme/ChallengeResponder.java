@@ -49,7 +49,9 @@ public final class ChallengeResponder {
    *
    * @param before the connection's handler, which the TLS handler goes before
    * @param prefix the sniffed bytes; ownership passes here only when it was answered
-   * @param done told once the answer is sent (the caller then closes and accounts)
+   * @param done told once the answer is sent (the caller then closes and accounts), always after
+   *     this method returned {@link Outcome#ANSWERED}: a write can complete within the call (epoll
+   *     writes at once), and the caller lets go of the prefix only once this method returned
    */
   public static Outcome answer(Channel client, String before, Sniffed facts, ByteBuf prefix, AcmeChallenges challenges,
       Duration handshakeTimeout, Runnable done) {
@@ -57,6 +59,7 @@ public final class ChallengeResponder {
     if (key == null) {
       return Outcome.NOT_A_VALIDATION;
     }
+    Runnable afterReturn = () -> client.eventLoop().execute(done);
     if ("tls".equals(facts.protocol())) {
       SslContext context = challenges.tlsAlpn(facts.sni());
       if (context == null) {
@@ -71,7 +74,7 @@ public final class ChallengeResponder {
           if (event instanceof SslHandshakeCompletionEvent completion) {
             LOG.fine(() -> "TLS-ALPN-01 validation of " + facts.sni() + " from " + client.remoteAddress() + ": "
                 + (completion.isSuccess() ? "handshake done" : completion.cause()));
-            done.run();
+            afterReturn.run();
             return;
           }
           ctx.fireUserEventTriggered(event);
@@ -92,7 +95,7 @@ public final class ChallengeResponder {
         + "\r\nConnection: close\r\n\r\n";
     LOG.fine(() -> "HTTP-01 validation of token " + token + " from " + client.remoteAddress());
     client.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body))
-        .addListener((ChannelFutureListener) f -> done.run());
+        .addListener((ChannelFutureListener) f -> afterReturn.run());
     return Outcome.ANSWERED;
   }
 
