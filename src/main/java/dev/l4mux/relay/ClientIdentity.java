@@ -34,7 +34,10 @@ final class ClientIdentity {
     return header;
   }
 
-  /** The real client: the one a trusted PROXY header names, else the peer. */
+  /**
+   * The real client: the one a trusted PROXY header names, else the peer. Every per-client rule
+   * (access, limits, source matching, balancing) asks this one method.
+   */
   InetSocketAddress client() {
     ProxyHeader h = header;
     InetSocketAddress real = h == null ? null : h.realClient();

@@ -1,5 +1,7 @@
 package dev.l4mux.relay;
 
+import dev.l4mux.observe.ConnectionClosed;
+import dev.l4mux.observe.TlsFacts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -24,7 +26,16 @@ public record ConnectionSnapshot(
     Instant openedAt,
     String phase,
     Map<String, String> proxyTlvs,
-    dev.l4mux.observe.TlsFacts tls) {
+    TlsFacts tls) {
+
+  /**
+   * The access log's record of the connection (CONTRACT section 6) when this view was taken as it
+   * closed: what the view shows, the time, and how the connection went and ended.
+   */
+  ConnectionClosed closed(String node, Long sniffMs, Long connectMs, String closeReason) {
+    return new ConnectionClosed(Instant.now(), id, node, listener, client, realClient, protocol, sni, alpn, host, route, backend,
+        bytesUp, bytesDown, sniffMs, connectMs, ageMs, closeReason, proxyTlvs, tls);
+  }
 
   public JsonObject toJson() {
     return new JsonObject()

@@ -5,7 +5,6 @@ import dev.l4mux.acme.ChallengeResponder;
 import dev.l4mux.config.ListenerConfig;
 import dev.l4mux.config.RouteConfig;
 import dev.l4mux.config.TlsConfig;
-import dev.l4mux.observe.ConnectionClosed;
 import dev.l4mux.observe.L4muxMetrics;
 import dev.l4mux.observe.TlsFacts;
 import dev.l4mux.route.Backend;
@@ -13,16 +12,14 @@ import dev.l4mux.route.RouteDecision;
 import dev.l4mux.route.RouteRequest;
 import dev.l4mux.route.RouteTable;
 import dev.l4mux.sniff.Sniffed;
-import dev.l4mux.tls.CertificateStore;
-import dev.l4mux.tls.TlsTermination;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -39,14 +36,19 @@ import java.util.logging.Logger;
  * <p>Every phase is bounded by a timer or a timeout (sniff, connect, idle; routing is a method
  * call), so no connection can get stuck in any phase.
  */
-public final class ProxiedConnection extends ClientSocketHandler implements SniffPhase.Owner, BackendDial.Owner {
+public final class ProxiedConnection extends ClientSocketHandler
+    implements SniffPhase.Owner, ChallengePhase.Owner, BackendDial.Owner {
 
   private static final Logger LOG = Logger.getLogger(ProxiedConnection.class.getName());
 
   /** The name of its handler in the client socket's pipeline (and of the relay's in the backend's). */
   static final String HANDLER_NAME = "l4mux";
 
-  enum Phase { SNIFFING, CONNECTING, RELAYING, CLOSED }
+  enum Phase {
+    SNIFFING, CONNECTING, RELAYING, CLOSED;
+
+    final String label = name().toLowerCase(Locale.ROOT); // as the admin API shows it
+  }
 
   private final long id;
   private final ListenerRuntime listenerRuntime;
@@ -125,7 +127,7 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
     if (table != null && !table.needsSniffing(listener.name())) {
       // Routes cannot be told apart by sniffed facts: connect now, so server-first protocols work.
       sniff.skip();
-      route();
+      decideRoute();
       return;
     }
     sniff.sniff(listener.timeouts().sniff());
@@ -176,15 +178,6 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
   }
 
   /**
-   * The real client's address: the socket's peer, or (once a trusted PROXY header was read) the
-   * address it carried. Every per-client rule (access, limits, source matching, balancing) asks
-   * this one method.
-   */
-  InetSocketAddress clientAddress() {
-    return identity.client();
-  }
-
-  /**
    * A refusal before any byte is known (the listener's access list, the node's and the listener's
    * limits): counted at once, then answered in the client's protocol (HTTP 403/503, a TLS alert)
    * once its first bytes tell it, within a short wait ({@link ListenerRefusals}).
@@ -208,40 +201,24 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
       answerRefusal();
       return;
     }
-    answerChallengeOrRoute(false);
+    phase = Phase.CONNECTING;
+    ChallengePhase.answerOrRoute(client, listenerRuntime, listener, sniff, facts, this);
   }
 
-  /**
-   * An ACME server's validation is answered before routing ({@link ChallengeResponder}); one for a
-   * challenge this node has not heard of yet is looked up in the cluster's challenge map first.
-   */
-  private void answerChallengeOrRoute(boolean lookedUp) {
-    ChallengeResponder.Outcome outcome = ChallengeResponder.answer(client, HANDLER_NAME, facts, sniff.prefix(),
-        listenerRuntime.state().acmeChallenges(), listener.timeouts().sniff(), () -> finish(ChallengeResponder.ANSWERED));
-    if (outcome == ChallengeResponder.Outcome.ANSWERED) {
-      sniff.takePrefix(); // the responder owns it now
-      phase = Phase.CONNECTING;
-    } else if (outcome == ChallengeResponder.Outcome.UNKNOWN && !lookedUp && listenerRuntime.state().acme() != null) {
-      phase = Phase.CONNECTING;
-      listenerRuntime.state().acme().lookUp(ChallengeResponder.key(facts, sniff.prefix()))
-          .onComplete(found -> client.eventLoop().execute(() -> {
-            if (phase != Phase.CLOSED) {
-              answerChallengeOrRoute(true);
-            }
-          }));
-    } else {
-      route();
-    }
+  @Override
+  public void challengeAnswered() {
+    finish(ChallengeResponder.ANSWERED);
   }
 
   /**
    * The route decision, made on this event loop: {@link RouteTable#decide} is a method of an
    * immutable snapshot, so it needs no hop to a router verticle (docs/design.md).
    */
-  private void route() {
+  @Override
+  public void decideRoute() {
     phase = Phase.CONNECTING;
     RouteTable table = listenerRuntime.state().routeTable();
-    InetSocketAddress source = clientAddress();
+    InetSocketAddress source = identity.client();
     RouteDecision decision = table == null || source == null
         ? new RouteDecision.Reject(RouteDecision.NO_ROUTE)
         : table.decide(new RouteRequest(id, listener.name(), facts, source.getAddress().getHostAddress(), source.getPort()));
@@ -254,7 +231,13 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
         return;
       }
       if (route.tls().terminates()) {
-        terminateTls(forward.candidates());
+        List<Backend> candidates = forward.candidates();
+        TlsTerminationPhase.start(client, listenerRuntime, listener, route, facts.sni(), sniff.takePrefix(), established -> {
+          tls = established;
+          if (phase != Phase.CLOSED) {
+            connectSoon(candidates);
+          }
+        }, this::tlsRefused);
       } else {
         connectSoon(forward.candidates());
       }
@@ -262,30 +245,6 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
       refuse(L4muxMetrics.NONE, "rejected",
           sniff.timedOutUndecided(facts) ? "sniff_timeout" : sniff.forgedHeader() ? "bad_proxy_header" : rejection.reason());
     }
-  }
-
-  /**
-   * A terminating route: the handshake with the client comes first, on the sniffed ClientHello
-   * ({@link TlsTermination}); the backend is connected once it succeeded.
-   */
-  private void terminateTls(List<Backend> candidates) {
-    ByteBuf taken = sniff.takePrefix();
-    ByteBuf hello = taken == null ? Unpooled.EMPTY_BUFFER : taken;
-    L4muxMetrics metrics = listenerRuntime.state().metrics();
-    CertificateStore.Selection selection = listenerRuntime.state().certificates().select(listener.name(), route, facts.sni());
-    if (selection == null) { // the route lost its certificates to a configuration change a moment ago
-      hello.release();
-      tlsRefused("tls_handshake");
-      return;
-    }
-    TlsTermination.start(client, HANDLER_NAME, route, selection, hello, listener.timeouts().sniff(), metrics, listener.name(),
-        established -> {
-          tls = established;
-          if (phase != Phase.CLOSED) {
-            connectSoon(candidates);
-          }
-        },
-        this::tlsRefused);
   }
 
   /** The TLS handshake failed: the SSL handler sent its alert and closes the socket. */
@@ -416,7 +375,8 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
     if (backend != null) {
       backend.disconnected();
     }
-    listenerRuntime.closed(client.eventLoop(), closedEvent());
+    String node = listenerRuntime.state().nodeName();
+    listenerRuntime.closed(client.eventLoop(), snapshot().closed(node, millis(sniffNanos), millis(connectNanos), closeReason));
   }
 
   private void moveActive(String routeName, String protocol) {
@@ -425,15 +385,8 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
     activeCell.incrementAndGet();
   }
 
-  private ConnectionClosed closedEvent() {
-    return new ConnectionClosed(
-        Instant.now(), id, listenerRuntime.state().nodeName(), listener.name(), identity.peerText(), identity.realClientText(),
-        facts.protocol(), facts.sni(), facts.alpn(), facts.host(),
-        route == null ? null : route.name(), backend == null ? null : backend.address().toString(),
-        relay == null ? 0 : relay.bytesUp(), relay == null ? 0 : relay.bytesDown(),
-        sniffNanos < 0 ? null : TimeUnit.NANOSECONDS.toMillis(sniffNanos),
-        connectNanos < 0 ? null : TimeUnit.NANOSECONDS.toMillis(connectNanos),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), closeReason, identity.tlvs(), tls);
+  private static Long millis(long nanos) {
+    return nanos < 0 ? null : TimeUnit.NANOSECONDS.toMillis(nanos);
   }
 
   /** A point-in-time view for the admin API (read from another thread: values may lag slightly). */
@@ -447,6 +400,6 @@ public final class ProxiedConnection extends ClientSocketHandler implements Snif
         rt == null ? null : rt.name(), b == null ? null : b.address().toString(),
         r == null ? 0 : r.bytesUp(), r == null ? 0 : r.bytesDown(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acceptedNanos), Instant.ofEpochMilli(acceptedAtMillis),
-        phase.name().toLowerCase(java.util.Locale.ROOT), identity.tlvs(), tls);
+        phase.label, identity.tlvs(), tls);
   }
 }

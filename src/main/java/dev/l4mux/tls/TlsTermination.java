@@ -50,6 +50,8 @@ public final class TlsTermination {
   public static final String SUCCESS = "success";
   public static final String FAILED = "failed";
   public static final String CLIENT_CERT_REFUSED = "client_cert_refused";
+  /** The rejection (and close) reason of a failed handshake with the client. */
+  public static final String HANDSHAKE_REFUSAL = "tls_handshake";
 
   private TlsTermination() {}
 
@@ -60,7 +62,7 @@ public final class TlsTermination {
    * @param route the route's name and settings, for metrics and the session's facts
    * @param hello the sniffed bytes (ownership passes here)
    * @param done told the session's facts once the handshake succeeded
-   * @param failed told the rejection reason ({@code tls_handshake}) once it failed; the SSL handler
+   * @param failed told the rejection reason ({@link #HANDSHAKE_REFUSAL}) once it failed; the SSL handler
    *     has then sent its alert and closes the socket
    */
   public static void start(
@@ -119,7 +121,7 @@ public final class TlsTermination {
           String result = clientCertificate ? CLIENT_CERT_REFUSED : FAILED;
           metrics.tlsHandshake(listener, route.name(), result, nanos);
           LOG.fine(() -> ctx.channel() + ": TLS handshake failed: " + completion.cause());
-          failed.accept(result.equals(FAILED) ? "tls_handshake" : "tls_client_cert");
+          failed.accept(result.equals(FAILED) ? HANDSHAKE_REFUSAL : "tls_client_cert");
         }
         return;
       }
