@@ -1,5 +1,7 @@
 package dev.l4mux.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.l4mux.NetworkTransport;
 import dev.l4mux.NodeState;
 import dev.l4mux.RootVerticle;
@@ -94,6 +96,32 @@ public final class L4muxTestNode implements AutoCloseable {
   /** Sum of l4mux_connections_active over all label sets, read from /metrics. */
   public double activeConnectionsMetric() throws IOException, InterruptedException {
     return MetricsText.sum(admin("/metrics").body(), "l4mux_connections_active");
+  }
+
+  /**
+   * Waits up to {@code wait} until {@code l4mux_connections_active} (summed over every label set on
+   * /metrics), the connection registry and the open relayed sockets ({@code l4mux_sockets_open})
+   * are all 0, then asserts each, naming the connections still registered.
+   */
+  public void assertNoConnectionLeft(Duration wait) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    double active;
+    int registered;
+    long sockets;
+    do {
+      active = activeConnectionsMetric();
+      registered = state().connections().size();
+      sockets = state().metrics().socketsOpen();
+      if (active == 0 && registered == 0 && sockets == 0) {
+        break;
+      }
+      Thread.sleep(50);
+    } while (System.nanoTime() < deadline);
+    String left = "; still registered: " + state().connections().all().stream()
+        .limit(5).map(c -> c.snapshot().toString()).toList();
+    assertEquals(0.0, active, "l4mux_connections_active summed over all labels" + left);
+    assertEquals(0, registered, "connections still in the registry" + left);
+    assertEquals(0, sockets, "l4mux_sockets_open: relayed sockets (file descriptors) still open" + left);
   }
 
   @Override

@@ -44,30 +44,12 @@ final class Reliability {
   }
 
   /**
-   * The scenario's end: within {@link #DRAIN_WAIT}, {@code l4mux_connections_active} (summed over
-   * every label set on /metrics), the node's connection registry and its open relayed sockets
-   * ({@code l4mux_sockets_open}) are all 0; then the heap after GC is back within
+   * The scenario's end: within {@link #DRAIN_WAIT} no connection is left ({@link
+   * L4muxTestNode#assertNoConnectionLeft}); then the heap after GC is back within
    * {@link #HEAP_MARGIN} of {@code heapBaseline}.
    */
   static void assertNothingAccumulated(L4muxTestNode node, long heapBaseline) throws Exception {
-    long deadline = System.nanoTime() + DRAIN_WAIT.toNanos();
-    double active;
-    int registered;
-    long sockets;
-    do {
-      active = node.activeConnectionsMetric();
-      registered = node.state().connections().size();
-      sockets = node.state().metrics().socketsOpen();
-      if (active == 0 && registered == 0 && sockets == 0) {
-        break;
-      }
-      Thread.sleep(50);
-    } while (System.nanoTime() < deadline);
-    String left = "; still registered: " + node.state().connections().all().stream()
-        .limit(5).map(c -> c.snapshot().toString()).toList();
-    assertEquals(0.0, active, "l4mux_connections_active summed over all labels" + left);
-    assertEquals(0, registered, "connections still in the registry" + left);
-    assertEquals(0, sockets, "l4mux_sockets_open: relayed sockets (file descriptors) still open" + left);
+    node.assertNoConnectionLeft(DRAIN_WAIT);
     long heap = Heap.usedAfterGc();
     assertTrue(heap < heapBaseline + HEAP_MARGIN,
         "heap after GC " + Heap.mb(heap) + " is not back near its baseline " + Heap.mb(heapBaseline));
