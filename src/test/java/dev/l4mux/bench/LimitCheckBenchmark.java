@@ -32,7 +32,9 @@ import org.openjdk.jmh.annotations.Threads;
  * Nanoseconds a connection pays for its listener's limits (issue 12 target: under 100 ns with
  * 100,000 tracked sources): admit and release against {@code maxConnections},
  * {@code maxConnectionsPerIp}, {@code connectionRatePerIp} and {@code connectionRate}, the
- * sources (100,000, filling the per-source table) taken in a shuffled order. {@code admitAndReleaseOnTwoLoops} does the
+ * sources (100,000, filling the per-source table) taken in a shuffled order; {@code
+ * admitAndReleaseLater} releases each {@value #OPEN} admissions later, as connections that stay
+ * open a while. {@code admitAndReleaseOnTwoLoops} does the
  * same from two threads at once, as two event loops share the scope's counters. {@code
  * addressOnly} is the part that is not the check: the new address object each socket brings and
  * the walk to the next source; the check's own cost is {@code admitAndRelease} minus it. {@code
@@ -73,6 +75,9 @@ public class LimitCheckBenchmark {
   public static class Walk {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     int next = -1;
+    /** For {@code admitAndReleaseLater}: the admissions still open, released in turn. */
+    final Admission[] open = new Admission[OPEN];
+    int openAt;
     long operations;
     long refused;
     long cpuAtStart;
@@ -161,6 +166,32 @@ public class LimitCheckBenchmark {
   @Threads(2)
   public String admitAndReleaseOnTwoLoops(Walk walk) {
     return admitAndReleaseNext(walk);
+  }
+
+  /** Connections open at once in {@code admitAndReleaseLater}. */
+  static final int OPEN = 10_000;
+
+  /**
+   * As on a node with {@value #OPEN} connections open: each admission is released {@value #OPEN}
+   * admissions later. By then its source's line has left the cpu's caches again, as it has when a
+   * real connection ends, so the release pays its own miss. {@code admitAndRelease} releases at
+   * once, while the line is still cached.
+   */
+  @Benchmark
+  public String admitAndReleaseLater(Walk walk) {
+    InetAddress source = nextAddress(walk);
+    Admission a = limiters.admitListener("edge", source, walk.arrival());
+    String refusal = a.refusal();
+    if (refusal != null) {
+      walk.refused++;
+    }
+    Admission ending = walk.open[walk.openAt];
+    if (ending != null) {
+      ending.release();
+    }
+    walk.open[walk.openAt] = a;
+    walk.openAt = walk.openAt + 1 == OPEN ? 0 : walk.openAt + 1;
+    return refusal;
   }
 
   /** Only what a connection brings and the walk: the address object, the next source, the arrival time. */
