@@ -179,19 +179,14 @@ public class LimitCheckBenchmark {
    */
   @Benchmark
   public String admitAndReleaseLater(Walk walk) {
-    InetAddress source = nextAddress(walk);
-    Admission a = limiters.admitListener("edge", source, walk.arrival());
-    String refusal = a.refusal();
-    if (refusal != null) {
-      walk.refused++;
-    }
+    Admission a = admitNext(walk);
     Admission ending = walk.open[walk.openAt];
     if (ending != null) {
       ending.release();
     }
     walk.open[walk.openAt] = a;
     walk.openAt = walk.openAt + 1 == OPEN ? 0 : walk.openAt + 1;
-    return refusal;
+    return a.refusal();
   }
 
   /** Only what a connection brings and the walk: the address object, the next source, the arrival time. */
@@ -230,13 +225,17 @@ public class LimitCheckBenchmark {
   }
 
   private String admitAndReleaseNext(Walk walk) {
-    InetAddress source = nextAddress(walk);
-    Admission a = limiters.admitListener("edge", source, walk.arrival());
-    String refusal = a.refusal();
-    if (refusal != null) {
+    Admission a = admitNext(walk);
+    a.release();
+    return a.refusal();
+  }
+
+  /** The next source's connection, admitted (or refused, and counted) by the listener's limits. */
+  private Admission admitNext(Walk walk) {
+    Admission a = limiters.admitListener("edge", nextAddress(walk), walk.arrival());
+    if (a.refusal() != null) {
       walk.refused++;
     }
-    a.release();
-    return refusal;
+    return a;
   }
 }
