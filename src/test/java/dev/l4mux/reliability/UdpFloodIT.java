@@ -70,7 +70,8 @@ class UdpFloodIT {
       }
       assertEquals(SOURCES, sent);
       int full = sentAtBound;
-      assertTrue(full > 0 && full <= SOURCES / 2, () -> "the table was not full after half the flood (at " + full + ")");
+      assertTrue(full > 0 && full <= SOURCES / 2, () -> "the table was not full after half the flood (at " + full + "): "
+          + node.state().udpFlows().size() + " flows, the echo saw " + echo.peers().size() + " sockets; " + drops(node));
       // The kernel may drop some (a full receive buffer): those never reached l4mux.
       awaitTrue(() -> limited(node) >= SOURCES / 2, Duration.ofSeconds(120));
       awaitTrue(() -> echo.peers().size() == BOUND, Duration.ofSeconds(120));
@@ -100,6 +101,22 @@ class UdpFloodIT {
       }
       Thread.sleep(50);
     }
+  }
+
+  /** Where datagrams were dropped, for a failure's message: l4mux's counters and the kernel's. */
+  private static String drops(L4muxTestNode node) {
+    StringBuilder why = new StringBuilder();
+    try {
+      node.admin("/metrics").body().lines()
+          .filter(l -> l.startsWith("l4mux_udp_drops_total"))
+          .forEach(l -> why.append(l).append("; "));
+      // /proc/net/snmp: a "Udp:" line of names, then one of values (RcvbufErrors: full receive buffers).
+      java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/snmp")).stream()
+          .filter(l -> l.startsWith("Udp:")).forEach(l -> why.append(l).append("; "));
+    } catch (Exception e) {
+      why.append("(counters unavailable: ").append(e).append(')');
+    }
+    return why.toString();
   }
 
   /** The flow_limit drops so far, or -1 while the node is too busy to answer (a loaded machine). */
