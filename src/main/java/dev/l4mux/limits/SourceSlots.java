@@ -3,11 +3,12 @@ package dev.l4mux.limits;
 /**
  * Where a {@link SourceTable} keeps a client: the layout of its {@code long[]} and a client's
  * candidate slots. There are twice as many slots as places in the bound, so at the bound half are
- * empty and most clients sit in the first bucket their hash names. A slot is four longs (32 bytes):
- * state, key high, key low, value. A bucket is four slots, 128 bytes, the pair of cache lines an
- * x86 cpu's adjacent-line prefetcher fetches together; a client has four candidate buckets named by
- * independent hashes (16 slots), so a new client finds no room only when all 16 hold open
- * connections, or when the bound is reached and nothing idle is found (SourceTable).
+ * empty and most clients sit in the first bucket their hash names. A slot is two longs (16 bytes):
+ * the state word, which carries the client's key (an IPv4 address whole, an IPv6 address as a
+ * fingerprint), then the value. A bucket is four slots, 64 bytes: one cache line, so a lookup in a
+ * client's first bucket costs one line. A client has four candidate buckets named by independent
+ * hashes (16 slots), so a new client finds no room only when all 16 hold open connections, or when
+ * the bound is reached and nothing idle is found (SourceTable).
  */
 final class SourceSlots {
 
@@ -15,18 +16,16 @@ final class SourceSlots {
   static final int CANDIDATES = 16;
   static final int BUCKETS = 4;
   static final int PER_BUCKET = 4;
-  private static final int LONGS_PER_SLOT = 4;
-  /** Offsets in a slot from its state word ({@link #at}): the key's two halves, then the value. */
-  static final int KEY_HI = 1;
-  static final int KEY_LO = 2;
-  static final int VALUE = 3;
+  private static final int LONGS_PER_SLOT = 2;
+  /** Offset in a slot from its state word ({@link #at}) of the value word. */
+  static final int VALUE = 1;
   /**
    * Longs before slot 0. G1 places an array this large (humongous: at least half a region) at the
-   * start of a region and never moves it; its elements start 16 bytes in, so 14 longs more put
-   * every bucket on a 128-byte boundary and every slot inside one cache line. A smaller array (a
-   * small table, in the caches anyway) has no such guarantee: a slot may then straddle two lines.
+   * start of a region and never moves it; its elements start 16 bytes in, so 6 longs more put every
+   * bucket on a 64-byte boundary, in one cache line. A smaller array (a small table, in the caches
+   * anyway) has no such guarantee: a bucket may then straddle two lines.
    */
-  private static final int PAD = 14;
+  private static final int PAD = 6;
   private static final long GOLDEN = 0x9E37_79B9_7F4A_7C15L; // 2^64 / golden ratio: Fibonacci hashing
 
   private final int buckets;
@@ -43,7 +42,7 @@ final class SourceSlots {
     return PAD + count() * LONGS_PER_SLOT;
   }
 
-  /** Index of the slot's state word; key high, key low and value follow. */
+  /** Index of the slot's state word; the value follows. */
   static int at(int slot) {
     return PAD + slot * LONGS_PER_SLOT;
   }
@@ -51,6 +50,14 @@ final class SourceSlots {
   /** The client's hash: Fibonacci hashing of its key, whose high bits name its first bucket. */
   long hash(long hi, long lo) {
     return (hi * 0xC2B2_AE3D_27D4_EB4FL ^ lo) * GOLDEN;
+  }
+
+  /**
+   * An IPv6 client's 32-bit fingerprint, kept in its state word: independent of the bits that name
+   * its buckets, so clients sharing a bucket rarely share one (a match is confirmed on the whole key).
+   */
+  static int fingerprint(long hi, long lo) {
+    return (int) mix(hi ^ mix(lo));
   }
 
   /** The first slot of the client's {@code b}-th candidate bucket. */

@@ -1,5 +1,22 @@
 package dev.l4mux.limits;
 
+import static dev.l4mux.limits.SourceState.CLAIMED;
+import static dev.l4mux.limits.SourceState.EMPTY;
+import static dev.l4mux.limits.SourceState.HOLD;
+import static dev.l4mux.limits.SourceState.LIVE;
+import static dev.l4mux.limits.SourceState.MAX_HOLDS;
+import static dev.l4mux.limits.SourceState.REF;
+import static dev.l4mux.limits.SourceState.TENTATIVE;
+import static dev.l4mux.limits.SourceState.claimed;
+import static dev.l4mux.limits.SourceState.evicted;
+import static dev.l4mux.limits.SourceState.holdsOf;
+import static dev.l4mux.limits.SourceState.inPhase;
+import static dev.l4mux.limits.SourceState.isWide;
+import static dev.l4mux.limits.SourceState.keyBits;
+import static dev.l4mux.limits.SourceState.keyOf;
+import static dev.l4mux.limits.SourceState.phase;
+import static dev.l4mux.limits.SourceState.sameTaking;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,16 +27,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * defaults.limits.perIpTableSize}), shared by every event loop without a lock: an event loop that
  * waits on a lock stops every connection it carries (docs/performance.md).
  *
- * <p>One client is one slot of four longs (32 bytes, so inside one cache line) in a single {@code
- * long[]}: its state word, its 128-bit key ({@link SourceKeys}) and one value word (a token
- * bucket's number, a binding's expiry). Looking up a known client therefore costs about one cache
- * miss, and nothing is allocated. The slots are twice the capacity, grouped in buckets of four
- * (128 bytes, a pair of lines the cpu fetches together); a client may sit in any slot of its four
- * candidate buckets (independent hashes, {@link SourceSlots}), the first one in most cases.
+ * <p>One client is one slot of two longs (16 bytes) in a single {@code long[]}: its state word, which
+ * carries its key, and one value word (a token bucket's number, a binding's expiry). An IPv4
+ * client's key is its whole address, so one read of the state word tells whether the slot is the
+ * client's, and one compare-and-set changes its count exactly when it still is. An IPv6 client's
+ * state word carries a 32-bit fingerprint; its whole 128-bit key ({@link SourceKeys}) sits in a
+ * second array, made when the first IPv6 client comes, and is compared on a fingerprint match.
+ * Looking up a known client therefore costs about one cache miss (two for IPv6), and nothing is
+ * allocated. The slots are twice the capacity, grouped in buckets of four (64 bytes, one cache
+ * line); a client may sit in any slot of its four candidate buckets (independent hashes, {@link
+ * SourceSlots}), the first one in most cases. Half the bytes of a 32-byte slot mean a table of
+ * 100,000 clients takes 3.2 MB, which the cpu's last-level cache can hold (docs/performance.md).
  *
- * <p>The state word holds the slot's phase, the client's holds (open connections: a held client is
- * never evicted, so a count it carries is exact), a reference bit for CLOCK and a version that
- * changes whenever the slot is taken for another client; every change is one compare-and-set. A new
+ * <p>The state word ({@link SourceState}) holds the slot's phase, the client's holds (open
+ * connections: a held client is never evicted, so a count it carries is exact), a reference bit for
+ * CLOCK, a version that changes whenever the slot is taken, and the key; every change is one
+ * compare-and-set. A new
  * client reserves one of {@code capacity} places in a counter before it takes an empty slot, so the
  * table never holds more than its capacity. At the bound it replaces an idle client: in its own
  * candidates one equal to a new one ({@linkplain Freshness fresh}) or unused since the hand passed,
@@ -28,7 +51,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Two loops adding the same client at once each publish their slot as tentative (lookups skip
  * it), then look at the client's candidates again and withdraw if they see another slot of the
- * client: at most one slot becomes live, so a client's holds are never split. Memory: 64 bytes per place of capacity, allocated up front.
+ * client: at most one slot becomes live, so a client's holds are never split. Memory: 32 bytes per
+ * place of capacity, allocated up front, and 32 more once an IPv6 client has come.
  */
 public final class SourceTable implements TokenBucket.Cells {
 
@@ -38,20 +62,8 @@ public final class SourceTable implements TokenBucket.Cells {
     boolean isFresh(long value, long nowNanos);
   }
 
-  static final int EMPTY = 0;
-  static final int CLAIMED = 1; // being written by the thread that took it: no one else touches it
-  static final int TENTATIVE = 2; // key written, not yet found by lookups (see the class comment)
-  static final int LIVE = 3;
-  private static final long PHASE = 3;
-  private static final long REF = 4;
-  private static final int HOLDS_SHIFT = 3;
-  static final long HOLD = 1L << HOLDS_SHIFT;
-  static final int MAX_HOLDS = Integer.MAX_VALUE;
-  private static final long HOLDS = (long) MAX_HOLDS << HOLDS_SHIFT;
-  private static final int VERSION_SHIFT = 34;
-  private static final long VERSION = 1L << VERSION_SHIFT;
-
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
   /** Tries of one add, a few microseconds at most, then no room (the other loop stalled mid-add). */
   private static final int ATTEMPTS = 32;
   private static final int NO_ROOM = -1;
@@ -65,6 +77,7 @@ public final class SourceTable implements TokenBucket.Cells {
   private final Freshness freshness;
   private final AtomicInteger size = new AtomicInteger();
   private final AtomicLong hand = new AtomicLong();
+  private final WideKeys wideKeys;
 
   /** An empty table for {@code capacity} clients. */
   public SourceTable(int capacity, Freshness freshness) {
@@ -74,6 +87,7 @@ public final class SourceTable implements TokenBucket.Cells {
     this.capacity = capacity;
     this.slots = new SourceSlots(capacity);
     this.words = new long[slots.arrayLength()];
+    this.wideKeys = new WideKeys(slots.count());
     this.freshness = freshness;
   }
 
@@ -99,34 +113,20 @@ public final class SourceTable implements TokenBucket.Cells {
     return LONGS.compareAndSet(words, SourceSlots.at(slot), expected, next);
   }
 
-  static int phase(long state) {
-    return (int) (state & PHASE);
-  }
-
-  static int holdsOf(long state) {
-    return (int) ((state & HOLDS) >>> HOLDS_SHIFT);
-  }
-
   /**
-   * Whether the slot, read in state {@code s}, held this key in that state. A take bumps the version
+   * Whether the slot, read in state {@code s}, held this client in that state. For IPv4 the state
+   * word says it alone. For IPv6, after a fingerprint match, the whole key: a take bumps the version
    * before it writes a key (release writes, after its compare-and-set), so a key read between two
    * reads of one version is that version's key, as in a seqlock; a key read alone may be the next
    * client's, half written.
    */
-  private boolean holdsKey(int slot, long s, long hi, long lo) {
-    int at = SourceSlots.at(slot);
-    return (long) LONGS.getAcquire(words, at + SourceSlots.KEY_HI) == hi
-        && (long) LONGS.getAcquire(words, at + SourceSlots.KEY_LO) == lo
-        && sameVersion(s, state(slot));
-  }
-
-  private static boolean sameVersion(long a, long b) {
-    return (a ^ b) >>> VERSION_SHIFT == 0; // the version is the top bits
+  private boolean holdsKey(int slot, long s, long key, long hi, long lo) {
+    return keyOf(s) == key && (!isWide(key) || wideKeys.is(slot, hi, lo) && sameTaking(s, state(slot)));
   }
 
   /** The client's live slot, or -1; marks it used. */
   public int find(long hi, long lo) {
-    int slot = lookUp(hi, lo, slots.hash(hi, lo));
+    int slot = lookUp(keyBits(hi, lo), hi, lo, slots.hash(hi, lo));
     if (slot >= 0) {
       touch(slot);
     }
@@ -134,12 +134,12 @@ public final class SourceTable implements TokenBucket.Cells {
   }
 
   /** Its live slot: the first candidate holding the key (a client never has two live slots). */
-  private int lookUp(long hi, long lo, long hash) {
+  private int lookUp(long key, long hi, long lo, long hash) {
     for (int b = 0; b < SourceSlots.BUCKETS; b++) {
       int first = slots.bucketStart(hash, b);
       for (int slot = first; slot < first + SourceSlots.PER_BUCKET; slot++) {
         long s = state(slot);
-        if (phase(s) == LIVE && holdsKey(slot, s, hi, lo)) {
+        if (phase(s) == LIVE && holdsKey(slot, s, key, hi, lo)) {
           return slot; // live with this key an instant ago: tryHold's compare-and-set confirms it
         }
       }
@@ -162,18 +162,19 @@ public final class SourceTable implements TokenBucket.Cells {
    */
   public int findOrAdd(long hi, long lo, long nowNanos) {
     long hash = slots.hash(hi, lo);
+    long key = keyBits(hi, lo);
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      int found = lookUp(hi, lo, hash);
+      int found = lookUp(key, hi, lo, hash);
       if (found >= 0) {
         touch(found);
         return found;
       }
-      int slot = claim(hi, lo, hash, nowNanos);
+      int slot = claim(key, hi, lo, hash, nowNanos);
       if (slot == NO_ROOM) {
         return -1;
       }
       if (slot >= 0) {
-        int winner = settle(slot, hi, lo, hash);
+        int winner = settle(slot, key, hi, lo, hash);
         if (winner >= 0) {
           return winner;
         }
@@ -188,7 +189,7 @@ public final class SourceTable implements TokenBucket.Cells {
    * if the bound allows, else an idle one it replaces, else (at the bound) an empty one after the
    * hand evicted a client elsewhere.
    */
-  private int claim(long hi, long lo, long hash, long nowNanos) {
+  private int claim(long key, long hi, long lo, long hash, long nowNanos) {
     int empty = -1;
     int victim = -1;
     int victimRank = 0; // 3 fresh, 2 unused since the hand passed, 1 idle
@@ -196,7 +197,7 @@ public final class SourceTable implements TokenBucket.Cells {
       int slot = slots.candidate(hash, c);
       long s = state(slot);
       int phase = phase(s);
-      if (phase >= TENTATIVE && holdsKey(slot, s, hi, lo)) {
+      if (phase >= TENTATIVE && holdsKey(slot, s, key, hi, lo)) {
         return RACED; // another loop is adding (or just added) this client: look again, never replace it
       }
       if (phase == EMPTY) {
@@ -210,30 +211,30 @@ public final class SourceTable implements TokenBucket.Cells {
       }
     }
     if (empty >= 0) {
-      int taken = takeEmpty(empty, hi, lo);
+      int taken = takeEmpty(empty, key, hi, lo);
       if (taken != NO_ROOM) {
         return taken;
       }
       // At the bound: a candidate unused since the hand passed goes first, else CLOCK over the table.
       if (victimRank < 2 && evictByHand(nowNanos)) {
-        int taken2 = takeEmpty(empty, hi, lo);
+        int taken2 = takeEmpty(empty, key, hi, lo);
         return taken2 >= 0 ? taken2 : RACED; // another loop took the place the hand freed
       }
     }
     if (victim >= 0) {
       long s = state(victim);
-      return phase(s) == LIVE && holdsOf(s) == 0 && take(victim, s, hi, lo) ? victim : RACED;
+      return phase(s) == LIVE && holdsOf(s) == 0 && take(victim, s, key, hi, lo) ? victim : RACED;
     }
     return NO_ROOM;
   }
 
   /** Takes an empty slot if the bound allows: the slot, {@link #NO_ROOM} at the bound, or {@link #RACED}. */
-  private int takeEmpty(int slot, long hi, long lo) {
+  private int takeEmpty(int slot, long key, long hi, long lo) {
     if (!reserve()) {
       return NO_ROOM;
     }
     long s = state(slot);
-    if (phase(s) == EMPTY && take(slot, s, hi, lo)) {
+    if (phase(s) == EMPTY && take(slot, s, key, hi, lo)) {
       return slot;
     }
     size.decrementAndGet(); // another loop took it meanwhile
@@ -252,17 +253,18 @@ public final class SourceTable implements TokenBucket.Cells {
     }
   }
 
-  /** Takes a slot in state {@code expected} (empty, or an idle live client) and writes the key. */
-  private boolean take(int slot, long expected, long hi, long lo) {
-    long claimed = (expected & ~(PHASE | REF | HOLDS)) + VERSION | CLAIMED;
+  /** Takes a slot in state {@code expected} (empty, or an idle live client) for the client. */
+  private boolean take(int slot, long expected, long key, long hi, long lo) {
+    long claimed = claimed(expected, key);
     if (!casState(slot, expected, claimed)) {
       return false;
     }
+    if (isWide(key)) {
+      wideKeys.write(slot, hi, lo); // after the new version: see holdsKey
+    }
     int at = SourceSlots.at(slot);
-    LONGS.setRelease(words, at + SourceSlots.KEY_HI, hi); // after the new version: see holdsKey
-    LONGS.setRelease(words, at + SourceSlots.KEY_LO, lo);
     words[at + SourceSlots.VALUE] = 0; // a new client's value: a full bucket, no binding
-    LONGS.setVolatile(words, at, claimed & ~PHASE | TENTATIVE);
+    LONGS.setVolatile(words, at, inPhase(claimed, TENTATIVE));
     return true;
   }
 
@@ -274,7 +276,7 @@ public final class SourceTable implements TokenBucket.Cells {
    *
    * @return the client's slot, or -1 to look again
    */
-  private int settle(int mine, long hi, long lo, long hash) {
+  private int settle(int mine, long key, long hi, long lo, long hash) {
     int at = SourceSlots.at(mine);
     long tentative = (long) LONGS.getVolatile(words, at);
     int live = -1;
@@ -285,17 +287,17 @@ public final class SourceTable implements TokenBucket.Cells {
         continue;
       }
       long s = state(slot);
-      if (phase(s) >= TENTATIVE && holdsKey(slot, s, hi, lo)) {
+      if (phase(s) >= TENTATIVE && holdsKey(slot, s, key, hi, lo)) {
         other = true;
         live = phase(s) == LIVE ? slot : live;
       }
     }
     if (other) {
-      LONGS.setVolatile(words, at, tentative & ~PHASE | EMPTY);
+      LONGS.setVolatile(words, at, inPhase(tentative, EMPTY));
       size.decrementAndGet();
       return live;
     }
-    LONGS.setVolatile(words, at, tentative | LIVE);
+    LONGS.setVolatile(words, at, inPhase(tentative, LIVE));
     return mine;
   }
 
@@ -329,7 +331,7 @@ public final class SourceTable implements TokenBucket.Cells {
   }
 
   private boolean evict(int slot, long s) {
-    if (phase(s) != LIVE || holdsOf(s) != 0 || !casState(slot, s, (s & ~(PHASE | REF)) + VERSION)) {
+    if (phase(s) != LIVE || holdsOf(s) != 0 || !casState(slot, s, evicted(s))) {
       return false; // it took a hold or changed meanwhile
     }
     size.decrementAndGet();
@@ -337,22 +339,23 @@ public final class SourceTable implements TokenBucket.Cells {
   }
 
   /**
-   * Takes one hold of the client in {@code slot} unless it has {@code max} (0: no maximum but the
-   * field's, {@link #MAX_HOLDS}); marks it used.
+   * Takes one hold of the client in {@code slot} unless it has {@code max} (0, or more than the
+   * field holds: {@link #MAX_HOLDS}); marks it used.
    *
    * @return 1 when taken, 0 at the maximum, -1 when the slot no longer holds the client (look again)
    */
   public int tryHold(int slot, long hi, long lo, int max) {
-    int limit = max > 0 ? max : MAX_HOLDS;
+    int limit = max > 0 && max < MAX_HOLDS ? max : MAX_HOLDS;
+    long key = keyBits(hi, lo);
     for (;;) {
       long s = state(slot);
-      if (phase(s) != LIVE || !holdsKey(slot, s, hi, lo)) {
+      if (phase(s) != LIVE || !holdsKey(slot, s, key, hi, lo)) {
         return -1;
       }
       if (holdsOf(s) >= limit) {
         return 0;
       }
-      // The key was read after this state: if the slot changed hands since, the state differs.
+      // The key is in (or was read after) this state: if the slot changed hands since, the state differs.
       if (casState(slot, s, s + HOLD | REF)) {
         return 1;
       }
@@ -399,8 +402,9 @@ public final class SourceTable implements TokenBucket.Cells {
       }
       if (phase == LIVE) {
         live++;
-        int at = SourceSlots.at(slot);
-        if (!keys.add(words[at + SourceSlots.KEY_HI] + "/" + words[at + SourceSlots.KEY_LO])) {
+        long s = state(slot);
+        String key = !isWide(s) ? Long.toString(s >>> 32) : wideKeys.describe(slot);
+        if (!keys.add(key)) {
           return false;
         }
       }

@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Threads;
  * addressOnly} is the part that is not the check: the new address object each socket brings and
  * the walk to the next source; the check's own cost is {@code admitAndRelease} minus it. {@code
  * oneColdLine} is the floor no table can go under: one read and compare-and-set of a random line of
- * an array as large as the table (200,000 slots of 32 bytes for 100,000 sources), each line naming
+ * an array as large as the table (200,000 slots of 16 bytes for 100,000 sources), each line naming
  * the next so that the cpu cannot fetch two at once: the latency of per-source state that has
  * fallen out of the cpu's own caches. The
  * arrival time is the connection's accept time, read by the connection anyway (not by the check):
@@ -56,8 +56,8 @@ public class LimitCheckBenchmark {
   public int sources;
 
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-  /** Longs in one slot of a {@link SourceTable} (state, key high, key low, value: 32 bytes). */
-  private static final int LONGS_PER_SLOT = 4;
+  /** Longs in one slot of a {@link SourceTable} (state with the key, value: 16 bytes). */
+  private static final int LONGS_PER_SLOT = 2;
 
   private Limiters limiters;
   /** The sources in a shuffled order, walked in turn: the next one is not near the last in the table. */

@@ -128,7 +128,7 @@ class SourceTableTest {
   @Test
   void ipv6KeysAreAllTheirBits() {
     SourceTable t = table(1000);
-    long prefix = 0xFD00_0000_0000_0000L; // a unique local prefix (RFC 4193)
+    long prefix = ULA;
     List<Integer> slots = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       slots.add(t.findOrAdd(prefix | i, 1, 0)); // differ in the high 64 bits only
@@ -142,6 +142,57 @@ class SourceTableTest {
     }
     assertEquals(-1, t.find(prefix | 1, 3), "the high bits of one key and the low bits of another");
     assertNotEquals(t.find(0, lo(1)), t.find(prefix, 1), "IPv4 and IPv6 never share a key");
+    assertTrue(t.consistentAtRest());
+  }
+
+  /**
+   * Two IPv6 clients with one fingerprint (the 32 bits a state word keeps) are told apart by their
+   * whole keys: in a table this small every slot is a candidate of both.
+   */
+  @Test
+  void ipv6ClientsSharingAFingerprintKeepTheirOwnSlots() {
+    java.util.Map<Integer, Long> seen = new java.util.HashMap<>();
+    long a = -1;
+    long b = -1;
+    for (long lo = 0; a < 0; lo++) { // a birthday search: about 77,000 keys for 32 bits
+      Long before = seen.put(SourceSlots.fingerprint(ULA, lo), lo);
+      if (before != null) {
+        a = before;
+        b = lo;
+      }
+    }
+    SourceTable t = table(4);
+    int slotA = t.findOrAdd(ULA, a, 0);
+    assertEquals(-1, t.find(ULA, b), "the other client is not found by its fingerprint alone");
+    int slotB = t.findOrAdd(ULA, b, 0);
+    assertTrue(slotA >= 0 && slotB >= 0);
+    assertNotEquals(slotA, slotB);
+    assertEquals(slotA, t.find(ULA, a));
+    assertEquals(slotB, t.find(ULA, b));
+    assertEquals(-1, t.tryHold(slotA, ULA, b, 0), "a hold names the slot's own client");
+    assertEquals(1, t.tryHold(slotA, ULA, a, 0));
+    assertTrue(t.consistentAtRest());
+  }
+
+  /**
+   * A client's holds stop at the field's maximum, with or without a larger maximum asked for, and
+   * never spill into the version or the key: the slot is still the client's.
+   */
+  @Test
+  void holdsStopAtTheFieldsMaximumAndLeaveTheKeyIntact() {
+    SourceTable t = table(10);
+    int slot = add(t, 7);
+    int taken = 0;
+    while (t.tryHold(slot, 0, lo(7), Integer.MAX_VALUE) == 1) {
+      taken++;
+    }
+    assertEquals(SourceState.MAX_HOLDS, taken);
+    assertEquals(SourceState.MAX_HOLDS, t.holds(slot));
+    assertEquals(0, t.tryHold(slot, 0, lo(7), 0), "0 asks for no maximum but the field's");
+    assertEquals(slot, t.find(0, lo(7)));
+    assertEquals(-1, t.find(0, lo(8)));
+    t.release(slot);
+    assertEquals(1, t.tryHold(slot, 0, lo(7), 0));
     assertTrue(t.consistentAtRest());
   }
 
@@ -208,15 +259,25 @@ class SourceTableTest {
    */
   @Test
   void twoThreadsKeepTheBoundAndOneSlotPerClient() throws Exception {
-    racing(2, 64, 200, 300_000);
+    racing(2, 64, 200, 300_000, false);
   }
 
   @Test
   void fourThreadsKeepTheBoundAndOneSlotPerClient() throws Exception {
-    racing(4, 64, 500, 100_000);
+    racing(4, 64, 500, 100_000, false);
   }
 
-  private static void racing(int threads, int capacity, int clients, int rounds) throws Exception {
+  /** The same with IPv6 clients, whose whole keys sit beside the state words (read as in a seqlock). */
+  @Test
+  void threadsRacingOnIpv6ClientsKeepTheBoundAndOneSlotPerClient() throws Exception {
+    racing(2, 64, 200, 300_000, true);
+    racing(4, 64, 500, 100_000, true);
+  }
+
+  private static final long ULA = 0xFD00_0000_0000_0000L; // a unique local prefix (RFC 4193)
+
+  private static void racing(int threads, int capacity, int clients, int rounds, boolean ipv6) throws Exception {
+    long hi = ipv6 ? ULA : 0;
     SourceTable t = table(capacity);
     AtomicInteger split = new AtomicInteger();
     AtomicInteger overBound = new AtomicInteger();
@@ -232,15 +293,16 @@ class SourceTableTest {
           start.await();
           for (int i = 0; i < rounds; i++) {
             int key = (i * 31 + worker * 7) % clients; // shared keys: the threads add the same clients
-            int slot = add(t, key);
+            long lo = ipv6 ? key : lo(key);
+            int slot = t.findOrAdd(hi, lo, 0);
             if (t.size() > capacity) {
               overBound.incrementAndGet();
             }
-            if (slot < 0 || t.tryHold(slot, 0, lo(key), 1) != 1) {
+            if (slot < 0 || t.tryHold(slot, hi, lo, 1) != 1) {
               continue; // no room, evicted meanwhile, or the other thread holds it
             }
             holdsTaken.incrementAndGet();
-            if (holders.incrementAndGet(key) != 1 || t.find(0, lo(key)) != slot) {
+            if (holders.incrementAndGet(key) != 1 || t.find(hi, lo) != slot) {
               split.incrementAndGet();
             }
             holders.decrementAndGet(key);
@@ -263,7 +325,7 @@ class SourceTableTest {
     assertTrue(t.size() <= capacity);
     assertTrue(t.consistentAtRest(), "every slot empty or live, as many live as the size, no client twice");
     for (int key = 0; key < clients; key++) {
-      int slot = t.find(0, lo(key));
+      int slot = t.find(hi, ipv6 ? key : lo(key));
       assertTrue(slot < 0 || t.holds(slot) == 0, "every hold given back");
     }
   }
