@@ -14,7 +14,8 @@
 # change side by side with the build before it), L4MUX_BASELINE_OPTS (extra JVM options for
 # "l4mux-base" only; alone, "l4mux-base" is the jar under test again with them, e.g.
 # -Dl4mux.transport=epoll for a second transport), BENCH_QUIC_WORKERS (QUIC clients at a
-# time, default 8), BENCH_GTLSCLIENT / BENCH_GTLSSERVER (ngtcp2's programs).
+# time, default 8), BENCH_GTLSCLIENT / BENCH_GTLSSERVER (ngtcp2's programs), BENCH_PEER_LOGS
+# (on: HAProxy and nginx log one line per connection, as l4mux does; off: they log nothing).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -71,6 +72,8 @@ if [ -z "${L4MUX_JAVA2+set}" ]; then
 fi
 [ "$MODE" = smoke ] && L4MUX_JAVA2=""
 L4MUX_BASELINE_JAR=${L4MUX_BASELINE_JAR:-}
+BENCH_PEER_LOGS=${BENCH_PEER_LOGS:-on}
+case $BENCH_PEER_LOGS in on | off) ;; *) echo "bench: BENCH_PEER_LOGS is on or off, not $BENCH_PEER_LOGS" >&2; exit 2 ;; esac
 L4MUX_BASELINE_OPTS=${L4MUX_BASELINE_OPTS:-}
 [ "$MODE" = smoke ] && L4MUX_BASELINE_JAR="" && L4MUX_BASELINE_OPTS=""
 [ -z "$L4MUX_BASELINE_JAR" ] || [ -f "$L4MUX_BASELINE_JAR" ] || { echo "bench: no jar at L4MUX_BASELINE_JAR=$L4MUX_BASELINE_JAR" >&2; exit 2; }

@@ -257,7 +257,9 @@ render() { # template name -> path
   if [ -f "$NGINX_STREAM_MODULE" ] && ! nginx -V 2>&1 | grep -q -- '--with-stream\b[^=]'; then
     module="load_module $NGINX_STREAM_MODULE;"
   fi
-  sed -e "s|@RUN@|$RUN|g" -e "s|@NAME@|$2|g" -e "s|@MODULE@|$module|g" "$BENCH/conf/$1" >"$RUN/$2.conf"
+  local peer_log='s/ *# peer-log$//'
+  [ "$BENCH_PEER_LOGS" = off ] && peer_log='/# peer-log$/d'
+  sed -e "s|@RUN@|$RUN|g" -e "s|@NAME@|$2|g" -e "s|@MODULE@|$module|g" -e "$peer_log" "$BENCH/conf/$1" >"$RUN/$2.conf"
   echo "$RUN/$2.conf"
 }
 
@@ -730,8 +732,8 @@ Produced by \`bench/run.sh${ARGS:+ $ARGS}\` (see [bench/README.md](../README.md)
 | machine | $(nproc) cpus ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r) |
 | JDK (l4mux) | $(java_version "$L4MUX_JAVA")$java2; options \`$L4MUX_JVM_OPTS\` |
 | l4mux | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo " + uncommitted changes"), transport ${L4MUX_TRANSPORT:-auto}$(t=$(sed -n 's/.* ready on \([a-z_]*\) with .*/\1/p' "$RUN/l4mux.log" 2>/dev/null | head -1); [ -n "$t" ] && echo " ($t)")${L4MUX_BASELINE_JAR:+; \`l4mux-base\` is $L4MUX_BASELINE_JAR}${L4MUX_BASELINE_OPTS:+ with \`$L4MUX_BASELINE_OPTS\`} |
-| HAProxy | $(haproxy -v 2>&1 | head -1 | awk '{print $3}') (tcp mode, nbthread 2, maxconn 9000) |
-| nginx | $(nginx -v 2>&1 | sed 's|.*nginx/||') (stream, ssl_preread + map, worker_processes 2) |
+| HAProxy | $(haproxy -v 2>&1 | head -1 | awk '{print $3}') (tcp mode, nbthread 2, maxconn 9000; $([ "$BENCH_PEER_LOGS" = on ] && echo '`option tcplog` to stdout, a file: one line per connection' || echo 'no log')) |
+| nginx | $(nginx -v 2>&1 | sed 's|.*nginx/||') (stream, ssl_preread + map, worker_processes 2; $([ "$BENCH_PEER_LOGS" = on ] && echo 'stream `access_log` to a file, `buffer=64k`: one line per session' || echo 'no access log')) |
 | QUIC (quic_handshakes) | $quic |
 | iperf3 / wrk | $(iperf3 --version | head -1 | awk '{print $2}') / $(wrk -v 2>&1 | head -1 | awk '{print $2}') (wrk -t$WRK_THREADS -c$WRK_CONNS) |
 | runs | $RUNS per proxy and scenario, ${SECONDS_PER_RUN} s each, alternated; memory: $MEM_CONNS connections, $MEM_RUNS run(s) |

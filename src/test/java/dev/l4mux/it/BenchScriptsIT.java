@@ -64,21 +64,44 @@ class BenchScriptsIT {
     } else {
       assertTrue(result.stdout().contains("bench: QUIC skipped: "), () -> output);
     }
+    // BENCH_PEER_LOGS=on (the default): the peers log each connection, as l4mux does.
+    assertTrue(peerLogLines(runDir.resolve("haproxy.log"), HAPROXY_TCPLOG) > 0, () -> "no tcplog line from HAProxy:\n" + output);
+    assertTrue(peerLogLines(runDir.resolve("nginx-stream-access.log"), NGINX_SESSION) > 0, () -> "no access log line from nginx:\n" + output);
   }
 
-  /** Without gtlsclient the smoke run says why QUIC was skipped, and everything else still runs. */
+  /** A HAProxy `option tcplog` line: client, accept date, frontend, backend/server. */
+  private static final Pattern HAPROXY_TCPLOG =
+      Pattern.compile("^127\\.0\\.0\\.1:\\d+ \\[\\d\\d/\\w{3}/\\d{4}:[\\d:.]+\\] \\w+ \\w+/\\w+ ", Pattern.MULTILINE);
+  /** A line of the bench's nginx stream log_format: client, ISO time, protocol, status. */
+  private static final Pattern NGINX_SESSION =
+      Pattern.compile("^127\\.0\\.0\\.1:\\d+ \\[\\d{4}-\\d\\d-\\d\\dT[^\\]]+\\] (TCP|UDP) \\d{3} ", Pattern.MULTILINE);
+
+  private static long peerLogLines(Path file, Pattern line) {
+    try {
+      return Files.isRegularFile(file) ? line.matcher(Files.readString(file)).results().count() : 0;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Without gtlsclient the smoke run says why QUIC was skipped, and everything else still runs;
+   * with {@code BENCH_PEER_LOGS=off} the peers log no connection.
+   */
   @Test
   void smokeRunWithoutTheQuicClientSkipsQuicAndSaysWhy(@TempDir Path runDir) {
     List<String> missing = TOOLS.stream().filter(tool -> !onPath(tool)).collect(Collectors.toList());
     assumeTrue(missing.isEmpty(), () -> "benchmark tools not installed: " + missing);
     Path absent = runDir.resolve("no-such-dir/gtlsclient");
 
-    ExternalProcess.Result result = smoke(runDir, List.of("BENCH_GTLSCLIENT=" + absent));
+    ExternalProcess.Result result = smoke(runDir, List.of("BENCH_GTLSCLIENT=" + absent, "BENCH_PEER_LOGS=off"));
 
     String output = result.stdout() + "\n" + result.stderr();
     assertStartedAndStopped(result, EXPECTED);
     assertTrue(result.stdout().contains("bench: QUIC skipped: " + absent + " not found"), () -> output);
     assertTrue(result.stdout().contains("bench: smoke: l4mux ok (") && !result.stdout().contains("QUIC a/b"), () -> output);
+    assertEquals(0, peerLogLines(runDir.resolve("haproxy.log"), HAPROXY_TCPLOG), () -> output);
+    assertTrue(Files.notExists(runDir.resolve("nginx-stream-access.log")), () -> output);
   }
 
   private static ExternalProcess.Result smoke(Path runDir, List<String> env) {
